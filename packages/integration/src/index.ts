@@ -1,1 +1,60 @@
-export {};
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/**
+ * The `integrations.mercurial` config type for Backstage: its schema, reader
+ * and validation, hgweb URL parsing and building, and request options.
+ * Frontend-safe: no Node.js built-ins.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  MERCURIAL_CONFIG_KEY,
+  readMercurialIntegrationConfig,
+  readMercurialIntegrationConfigs,
+} from './config';
+export type { MercurialIntegrationConfig } from './config';
+export {
+  MercurialIntegration,
+  MercurialIntegrations,
+} from './MercurialIntegration';
+export {
+  DEFAULT_MERCURIAL_REVISION,
+  encodeMercurialRevision,
+  formatMercurialUrl,
+  getMercurialArchiveUrl,
+  getMercurialBrowseUrl,
+  getMercurialJsonFileUrl,
+  getMercurialJsonLogUrl,
+  getMercurialLookupUrl,
+  getMercurialRawFileUrl,
+  getMercurialRepositoryUrl,
+  isMercurialUrlUnderBase,
+  parseMercurialLookupResponse,
+  parseMercurialUrl,
+} from './urls';
+export type {
+  MercurialArchiveFormat,
+  MercurialLocation,
+  MercurialUrl,
+  MercurialUrlKind,
+} from './urls';
+export {
+  getMercurialConfigCredentials,
+  getMercurialRequestOptions,
+} from './requests';
+export type { MercurialCredentials } from './requests';
