@@ -1,1 +1,34 @@
-export {};
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/**
+ * Test helpers for the Mercurial extension pack: build Mercurial repositories
+ * with the real `hg` and serve them with a real `hg serve`.
+ *
+ * @packageDocumentation
+ */
+
+export { runHg } from './hg';
+export { createHgRepository } from './repository';
+export type {
+  HgCommitSpec,
+  HgFileSpec,
+  HgRepositoryInfo,
+  HgRepositorySpec,
+} from './repository';
+export { startHgServer } from './server';
+export type { HgTestServer, HgTestServerOptions } from './server';
+export { createTempDir } from './tempDir';
