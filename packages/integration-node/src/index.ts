@@ -1,1 +1,35 @@
-export {};
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/**
+ * Node-only Mercurial helpers for Backstage: the `hg` command runner, the
+ * command builders and credential handling.
+ *
+ * @packageDocumentation
+ */
+
+export { HgRunner } from './HgRunner';
+export type { HgAuth, HgResult, HgRunOptions, HgSsh } from './HgRunner';
+export { HgCommandError, HgNotAvailableError } from './errors';
+export { assertSafeHgUrl, assertSafeHgValue } from './guard';
+export { redactSecrets } from './redact';
+export { hgCommands, runHgCommand } from './commands';
+export type { HgChangeset, HgCommand } from './commands';
+export { DefaultMercurialCredentialsProvider, getHgAuth } from './credentials';
+export type {
+  MercurialCredentialsProvider,
+  MercurialCredentialsSource,
+} from './credentials';

@@ -32,3 +32,9 @@ export type {
 export { startHgServer } from './server';
 export type { HgTestServer, HgTestServerOptions } from './server';
 export { createTempDir } from './tempDir';
+export { startBasicAuthProxy } from './authProxy';
+export type {
+  AuthProxyRequest,
+  BasicAuthProxy,
+  BasicAuthProxyOptions,
+} from './authProxy';

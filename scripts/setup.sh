@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Prepares a fresh clone: Mercurial (when missing), Yarn through corepack, and
+# the dependencies. Safe to run again; used by scripts/test.sh, scripts/start.sh
+# and .ci/run. Pass --immutable to refuse lockfile changes (CI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "Need root to run: $*" >&2; return 1; fi
+}
+
+apt_updated=
+apt_install() {
+  if ! command -v apt-get >/dev/null; then
+    echo "Please install these packages with your system's package manager: $*" >&2
+    return 1
+  fi
+  if [ -z "$apt_updated" ]; then
+    as_root apt-get update -qq
+    apt_updated=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# Mercurial 5.0 or newer: every package's tests run the real hg and hg serve.
+hg_ok() {
+  command -v hg >/dev/null || return 1
+  local v
+  v=$(HGRCPATH= HGPLAIN=1 hg --version --quiet | sed -nE 's/.*version ([0-9]+)\.([0-9]+).*/\1 \2/p')
+  [ -n "$v" ] && set -- $v && { [ "$1" -gt 5 ] || { [ "$1" -eq 5 ] && [ "$2" -ge 0 ]; }; }
+}
+if ! hg_ok; then
+  log "Installing Mercurial"
+  apt_install mercurial
+fi
+hg_ok || { echo "Mercurial 5.0 or newer is needed (found: $(hg --version --quiet 2>&1 || echo none))" >&2; exit 1; }
+
+# Yarn 4 through corepack, from the registry npm is configured with.
+registry=$(npm config get registry)
+registry=${registry%/}
+export COREPACK_NPM_REGISTRY="$registry"
+export YARN_NPM_REGISTRY_SERVER="$registry"
+export COREPACK_ENABLE_DOWNLOAD_PROMPT=0
+# Native modules (better-sqlite3) build against the local Node.js headers.
+if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ]; then
+  export npm_config_nodedir=/usr
+fi
+if ! command -v yarn >/dev/null || ! yarn --version >/dev/null 2>&1; then
+  log "Enabling Yarn through corepack"
+  corepack enable 2>/dev/null || as_root corepack enable
+fi
+
+log "Installing dependencies"
+if [ "${1:-}" = "--immutable" ]; then
+  yarn install --immutable
+else
+  yarn install
+fi
