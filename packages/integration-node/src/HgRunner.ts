@@ -122,6 +122,27 @@ function hgEnvironment(hgrcPath: string): NodeJS.ProcessEnv {
   };
 }
 
+/** Whether `command` names an executable file, itself or on PATH. */
+async function findExecutable(command: string): Promise<boolean> {
+  const candidates = command.includes(path.sep)
+    ? [command]
+    : (process.env.PATH ?? '')
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map(dir => path.join(dir, command));
+  for (const candidate of candidates) {
+    try {
+      await fs.access(candidate, fs.constants.X_OK);
+      if ((await fs.stat(candidate)).isFile()) {
+        return true;
+      }
+    } catch {
+      // not here
+    }
+  }
+  return false;
+}
+
 /** A shell-safe single-quoted word for hg's `ui.ssh` (hg runs it through a shell). */
 function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
@@ -170,6 +191,13 @@ export class HgRunner {
   }
 
   private async readVersion(): Promise<string> {
+    if (!(await findExecutable(this.hgPath))) {
+      throw new HgNotAvailableError(
+        `Mercurial (hg) was not found (looked for '${this.hgPath}'${
+          this.hgPath.includes(path.sep) ? '' : ' on PATH'
+        }). ${INSTALL_HINT}`,
+      );
+    }
     let stdout: string;
     try {
       ({ stdout } = await execa(this.hgPath, ['--version', '--quiet'], {
