@@ -210,6 +210,47 @@ describe('HgRunner', () => {
     ).rejects.toThrow(/was aborted/);
   });
 
+  it('streams the output of hg archive -t tar -, and fails before streaming when hg does', async () => {
+    const runner = new HgRunner();
+    const repo = path.join(dir, 'repo');
+    await runHgCommand(runner, hgCommands.init({ dest: repo }));
+    await fs.outputFile(path.join(repo, 'docs', 'index.md'), '# hi\n');
+    await runHgCommand(
+      runner,
+      hgCommands.commit({
+        message: 'm',
+        user: 'A <a@example.com>',
+        addRemove: true,
+      }),
+      { cwd: repo },
+    );
+    const before = await hgrcDirs();
+    const stream = await runner.stream(
+      hgCommands.archive({ revision: 'tip', subPath: 'docs' }).args,
+      { cwd: repo },
+    );
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) {
+      chunks.push(chunk);
+    }
+    const tarball = Buffer.concat(chunks);
+    expect(tarball.length % 512).toBe(0);
+    expect(tarball.toString('latin1')).toMatch(
+      /repo-[0-9a-f]{12}\/docs\/index\.md/,
+    );
+    await new Promise(r => setTimeout(r, 50));
+    expect(await hgrcDirs()).toEqual(before);
+
+    await expect(
+      runner.stream(
+        hgCommands.archive({ revision: 'tip', subPath: 'nowhere' }).args,
+        { cwd: repo },
+      ),
+    ).rejects.toThrow(
+      /hg archive failed with exit code 255: abort: no files match the archive pattern/,
+    );
+  });
+
   it('commits and reports "nothing to commit" as false, with non-ASCII names', async () => {
     const runner = new HgRunner();
     const repo = path.join(dir, 'repo');

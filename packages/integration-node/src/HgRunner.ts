@@ -19,6 +19,8 @@ import execa from 'execa';
 import fs from 'fs-extra';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { HgCommandError, HgNotAvailableError } from './errors';
 import { redactSecrets } from './redact';
 
@@ -241,6 +243,60 @@ export class HgRunner {
    *   an abort; HgNotAvailableError when hg is missing or too old
    */
   async run(args: string[], options: HgRunOptions = {}): Promise<HgResult> {
+    const started = await this.start(args, options, true);
+    try {
+      const result = await started.child;
+      started.check(result, result.stderr ?? '', result.stdout ?? '');
+      return {
+        stdout: result.stdout,
+        stderr: result.stderr,
+        exitCode: result.exitCode,
+      };
+    } finally {
+      await started.cleanup();
+    }
+  }
+
+  /**
+   * Runs `hg ...args` and streams its standard output, e.g. of
+   * `hg archive -t tar -`. Resolves once the command has written its first
+   * bytes or has ended; rejects with {@link HgCommandError} when it fails
+   * before that. A later failure (or timeout, or abort) destroys the stream
+   * with that error.
+   */
+  async stream(args: string[], options: HgRunOptions = {}): Promise<Readable> {
+    const started = await this.start(args, options, false);
+    const { child } = started;
+    const out = new PassThrough();
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (stderr.length < 64 * 1024) {
+        stderr += chunk.toString('utf8');
+      }
+    });
+    const stdoutDone = finished(child.stdout!).catch(() => undefined);
+    child.stdout!.pipe(out, { end: false });
+    const done = (async () => {
+      try {
+        const result = await child;
+        await stdoutDone;
+        started.check(result, stderr, '');
+      } finally {
+        await started.cleanup();
+      }
+    })();
+    done.then(
+      () => out.end(),
+      error => out.destroy(error),
+    );
+    const firstBytes = new Promise<void>(resolve =>
+      child.stdout!.once('data', () => resolve()),
+    );
+    await Promise.race([firstBytes, done]);
+    return out;
+  }
+
+  private async start(args: string[], options: HgRunOptions, buffer: boolean) {
     await this.checkVersion();
     const secrets = [
       ...(options.secrets ?? []),
@@ -259,6 +315,10 @@ export class HgRunner {
     }
 
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'backstage-hg-'));
+    const cleanup = () => fs.remove(dir);
+    let child: execa.ExecaChildProcess;
+    let onAbort: () => void;
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     try {
       await fs.chmod(dir, 0o700);
       const hgrcPath = path.join(dir, 'hgrc');
@@ -266,26 +326,30 @@ export class HgRunner {
         mode: 0o600,
       });
       this.logger?.debug(`Running hg ${shownArgs.join(' ')}`);
-
-      const child = execa(this.hgPath, args, {
+      child = execa(this.hgPath, args, {
         cwd: options.cwd,
         env: hgEnvironment(hgrcPath),
         extendEnv: false,
         input: options.input,
         stdin: options.input === undefined ? 'ignore' : 'pipe',
-        timeout: options.timeoutMs ?? this.defaultTimeoutMs,
+        timeout: timeoutMs,
         reject: false,
         stripFinalNewline: false,
+        buffer,
       });
-      const onAbort = () => child.cancel();
+      onAbort = () => child.cancel();
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      let result;
-      try {
-        result = await child;
-      } finally {
-        options.signal?.removeEventListener('abort', onAbort);
-      }
+    } catch (e) {
+      await cleanup();
+      throw e;
+    }
 
+    const check = (
+      result: execa.ExecaReturnValue,
+      stderrText: string,
+      stdoutText: string,
+    ) => {
+      options.signal?.removeEventListener('abort', onAbort);
       const ok = options.okExitCodes ?? [0];
       const failed =
         result.timedOut ||
@@ -293,38 +357,33 @@ export class HgRunner {
         result.killed ||
         result.exitCode === undefined ||
         !ok.includes(result.exitCode);
-      if (failed) {
-        const stderr = redact(result.stderr ?? '').trim();
-        let reason: string;
-        if (result.timedOut) {
-          reason = `timed out after ${options.timeoutMs ?? this.defaultTimeoutMs} ms`;
-        } else if (result.isCanceled) {
-          reason = 'was aborted';
-        } else if (result.signal) {
-          reason = `was killed by ${result.signal}`;
-        } else {
-          reason = `failed with exit code ${result.exitCode}`;
-        }
-        const detail = stderr || redact(result.stdout ?? '').trim();
-        throw new HgCommandError(
-          `hg ${shownArgs[0] ?? ''} ${reason}${detail ? `: ${detail}` : ''}`,
-          {
-            args: shownArgs,
-            exitCode: result.signal ? undefined : result.exitCode,
-            stderr,
-            timedOut: Boolean(result.timedOut),
-            aborted: Boolean(result.isCanceled),
-          },
-        );
+      if (!failed) {
+        return;
       }
-      return {
-        stdout: result.stdout,
-        stderr: result.stderr,
-        exitCode: result.exitCode,
-      };
-    } finally {
-      await fs.remove(dir);
-    }
+      const stderr = redact(stderrText).trim();
+      let reason: string;
+      if (result.timedOut) {
+        reason = `timed out after ${timeoutMs} ms`;
+      } else if (result.isCanceled) {
+        reason = 'was aborted';
+      } else if (result.signal) {
+        reason = `was killed by ${result.signal}`;
+      } else {
+        reason = `failed with exit code ${result.exitCode}`;
+      }
+      const detail = stderr || redact(stdoutText).trim();
+      throw new HgCommandError(
+        `hg ${shownArgs[0] ?? ''} ${reason}${detail ? `: ${detail}` : ''}`,
+        {
+          args: shownArgs,
+          exitCode: result.signal ? undefined : result.exitCode,
+          stderr,
+          timedOut: Boolean(result.timedOut),
+          aborted: Boolean(result.isCanceled),
+        },
+      );
+    };
+    return { child, check, cleanup };
   }
 
   private async renderHgrc(dir: string, options: HgRunOptions) {

@@ -275,28 +275,29 @@ export const hgCommands = {
     return { args, parse: nothing };
   },
 
-  /** `hg archive -r REV [-I path:SUBPATH] -t files DEST` */
+  /**
+   * `hg archive -r REV [-I path:SUBPATH] -t TYPE DEST`; without `dest` the
+   * archive goes to stdout (`-`), for {@link HgRunner.stream}.
+   */
   archive(options: {
-    dest: string;
+    dest?: string;
     revision: string;
     subPath?: string;
     type?: 'files' | 'tar' | 'tgz' | 'zip';
   }): HgCommand<void> {
-    assertSafeHgValue('destination', options.dest);
+    const type = options.type ?? (options.dest ? 'files' : 'tar');
+    if (options.dest) {
+      assertSafeHgValue('destination', options.dest);
+    } else if (type === 'files') {
+      throw new Error('An archive of type files needs a destination');
+    }
     assertSafeHgValue('revision', options.revision);
-    const args = [
-      'archive',
-      '--rev',
-      options.revision,
-      '--type',
-      options.type ?? 'files',
-      '--no-decode',
-    ];
+    const args = ['archive', '--rev', options.revision, '--type', type];
     if (options.subPath) {
       assertSafeHgValue('path', options.subPath);
       args.push('--include', `path:${options.subPath}`);
     }
-    args.push('--', options.dest);
+    args.push('--', options.dest ?? '-');
     return { args, parse: nothing };
   },
 };
