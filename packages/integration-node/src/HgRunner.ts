@@ -285,14 +285,18 @@ export class HgRunner {
         await started.cleanup();
       }
     })();
+    let handedOut = false;
     done.then(
       () => out.end(),
-      error => out.destroy(error),
+      // Before the stream is handed out, the error is thrown by the race
+      // below instead.
+      error => (handedOut ? out.destroy(error) : out.destroy()),
     );
     const firstBytes = new Promise<void>(resolve =>
       child.stdout!.once('data', () => resolve()),
     );
     await Promise.race([firstBytes, done]);
+    handedOut = true;
     return out;
   }
 
