@@ -1,0 +1,537 @@
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  getMercurialArchiveUrl,
+  getMercurialBrowseUrl,
+  getMercurialJsonFileUrl,
+  getMercurialJsonLogUrl,
+  getMercurialLookupUrl,
+  getMercurialRawFileUrl,
+  MercurialIntegration,
+  MercurialIntegrations,
+  MercurialUrl,
+  parseMercurialLookupResponse,
+  parseMercurialUrl,
+} from '@backstage-mercurial/integration';
+import {
+  DefaultMercurialCredentialsProvider,
+  HgRunner,
+  MercurialCredentialsProvider,
+} from '@backstage-mercurial/integration-node';
+import {
+  LoggerService,
+  UrlReaderService,
+  UrlReaderServiceReadTreeOptions,
+  UrlReaderServiceReadTreeResponse,
+  UrlReaderServiceReadUrlOptions,
+  UrlReaderServiceReadUrlResponse,
+  UrlReaderServiceSearchOptions,
+  UrlReaderServiceSearchResponse,
+} from '@backstage/backend-plugin-api';
+import {
+  ReaderFactory,
+  ReadTreeResponseFactory,
+  ReadUrlResponseFactory,
+} from '@backstage/backend-defaults/urlReader';
+import { Config } from '@backstage/config';
+import { InputError, NotFoundError, NotModifiedError } from '@backstage/errors';
+import { Minimatch } from 'minimatch';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { HgCliCache } from './lib/HgCliCache';
+import { MercurialHttpClient, readErrorText } from './lib/http';
+
+const NULL_NODE = '0'.repeat(40);
+const NODE_RE = /^[0-9a-f]{40}$/;
+const GLOB_CHARS = /[*?[\]{}]/;
+const SEARCH_CONCURRENCY = 8;
+
+/** How long to remember that a server does not serve archives. */
+const ARCHIVES_OFF_TTL_MS = 10 * 60 * 1000;
+
+/**
+ * Options of {@link MercurialUrlReader}.
+ *
+ * @public
+ */
+export interface MercurialUrlReaderOptions {
+  treeResponseFactory: ReadTreeResponseFactory;
+  logger: LoggerService;
+  /**
+   * Where clones for the command-line fallback are kept; default
+   * `<backend.workingDirectory or the OS temp dir>/mercurial-url-reader`.
+   */
+  cacheDir: string;
+  credentialsProvider?: MercurialCredentialsProvider;
+  runner?: HgRunner;
+}
+
+/**
+ * A URL reader for Mercurial servers with hgweb URLs (`hg serve`,
+ * `hgweb.wsgi`), for the catalog, TechDocs and the scaffolder. It reads
+ * files with `raw-file`, trees through the server's archives (streamed) or,
+ * where archives are switched off, through `hg clone`/`pull`/`archive` in a
+ * cache, and answers glob searches from hgweb's `json-file` listings.
+ *
+ * @public
+ */
+export class MercurialUrlReader implements UrlReaderService {
+  /** Reads `integrations.mercurial` and gives one reader per entry. */
+  static factory: ReaderFactory = ({ config, logger, treeResponseFactory }) => {
+    const integrations = MercurialIntegrations.fromConfig(config);
+    const credentialsProvider = new DefaultMercurialCredentialsProvider(
+      integrations,
+    );
+    const runner = new HgRunner({ logger });
+    const cacheDir = defaultCacheDir(config);
+    return integrations.list().map(integration => {
+      const reader = new MercurialUrlReader(integration, {
+        treeResponseFactory,
+        logger,
+        cacheDir,
+        credentialsProvider,
+        runner,
+      });
+      // Claim exactly the URLs whose longest matching baseUrl is this
+      // entry's; everything else is left to the other readers.
+      const predicate = (url: URL) => integrations.byUrl(url) === integration;
+      return { reader, predicate };
+    });
+  };
+
+  private readonly http: MercurialHttpClient;
+  private readonly cli: HgCliCache;
+  private readonly credentialsProvider: MercurialCredentialsProvider;
+  private archivesOffUntil = 0;
+
+  constructor(
+    private readonly integration: MercurialIntegration,
+    private readonly options: MercurialUrlReaderOptions,
+  ) {
+    this.credentialsProvider =
+      options.credentialsProvider ??
+      new DefaultMercurialCredentialsProvider(
+        new MercurialIntegrations([integration]),
+      );
+    this.http = new MercurialHttpClient(this.credentialsProvider);
+    this.cli = new HgCliCache({
+      cacheDir: options.cacheDir,
+      runner: options.runner ?? new HgRunner({ logger: options.logger }),
+      credentialsProvider: this.credentialsProvider,
+      logger: options.logger,
+    });
+  }
+
+  /** The number of HTTP requests this reader has made (for benchmarks). */
+  get requestCount(): number {
+    return this.http.requestCount;
+  }
+
+  async read(url: string): Promise<Buffer> {
+    const response = await this.readUrl(url);
+    return response.buffer();
+  }
+
+  async readUrl(
+    url: string,
+    options?: UrlReaderServiceReadUrlOptions,
+  ): Promise<UrlReaderServiceReadUrlResponse> {
+    const parsed = this.parse(url);
+    if (parsed.kind === 'repository' || parsed.kind === 'directory') {
+      throw new InputError(
+        `Cannot read ${url}: it points at a ${parsed.kind}, not a file; use a {baseUrl}/{repo}/file/{rev}/{file} or raw-file URL`,
+      );
+    }
+    const { config } = this.integration;
+    const what = `file '${parsed.path}' at revision '${parsed.revision}' of repository '${parsed.repositoryPath}'`;
+
+    let lastModifiedAt: Date | undefined;
+    if (options?.lastModifiedAfter) {
+      lastModifiedAt = await this.lastChange(parsed, what, options.signal);
+      if (lastModifiedAt <= options.lastModifiedAfter) {
+        throw new NotModifiedError();
+      }
+    }
+
+    const headers: Record<string, string> = {};
+    if (options?.etag) {
+      headers['If-None-Match'] = options.etag;
+    }
+    const response = await this.http.fetch(
+      this.integration,
+      getMercurialRawFileUrl(config, { ...parsed, path: parsed.path }),
+      { headers, signal: options?.signal },
+    );
+    if (response.status === 304) {
+      await response.body?.cancel();
+      throw new NotModifiedError();
+    }
+    if (!response.ok) {
+      return this.http.throwForStatus(this.integration, response, what);
+    }
+    // hgweb answers a file with Content-Disposition; a directory listing and
+    // the empty answer of a repository without changesets come without.
+    if (!response.headers.get('content-disposition')) {
+      const body = await response.text();
+      if (!body) {
+        throw new NotFoundError(
+          `${what} was not found on the Mercurial server ${config.host}: the repository has no changesets`,
+        );
+      }
+      throw new InputError(
+        `Cannot read ${url}: '${parsed.path}' is a directory, not a file`,
+      );
+    }
+    return ReadUrlResponseFactory.fromReadable(
+      Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
+      {
+        etag: response.headers.get('etag') ?? undefined,
+        lastModifiedAt,
+      },
+    );
+  }
+
+  async readTree(
+    url: string,
+    options?: UrlReaderServiceReadTreeOptions,
+  ): Promise<UrlReaderServiceReadTreeResponse> {
+    const parsed = this.parse(url);
+    if (parsed.kind === 'raw-file') {
+      throw new InputError(
+        `Cannot read a tree from ${url}: it points at a file; use a {baseUrl}/{repo}/file/{rev}/{dir}/ URL`,
+      );
+    }
+    const signal = options?.signal;
+    // An unchanged tree pinned to a node needs no request at all.
+    if (options?.etag && parsed.revision === options.etag) {
+      throw new NotModifiedError();
+    }
+    const node = await this.resolveNode(parsed, signal);
+    if (options?.etag === node) {
+      throw new NotModifiedError();
+    }
+    const subpath = parsed.path;
+    const filter = options?.filter;
+
+    if (Date.now() >= this.archivesOffUntil) {
+      const response = await this.http.fetch(
+        this.integration,
+        getMercurialArchiveUrl(this.integration.config, {
+          repositoryPath: parsed.repositoryPath,
+          revision: node,
+          path: subpath,
+        }),
+        { signal },
+      );
+      if (response.ok) {
+        return this.options.treeResponseFactory.fromTarArchive({
+          stream: Readable.fromWeb(
+            response.body as WebReadableStream<Uint8Array>,
+          ),
+          subpath,
+          etag: node,
+          filter,
+        });
+      }
+      if (response.status === 403 && (await isArchiveRefusal(response))) {
+        this.options.logger.info(
+          `The Mercurial server ${this.integration.config.host} does not serve archives; reading trees through the hg command line instead`,
+        );
+        this.archivesOffUntil = Date.now() + ARCHIVES_OFF_TTL_MS;
+      } else {
+        return this.http.throwForStatus(
+          this.integration,
+          response,
+          subpath
+            ? `directory '${subpath}' at ${node} of repository '${parsed.repositoryPath}'`
+            : `repository '${parsed.repositoryPath}' at ${node}`,
+        );
+      }
+    }
+
+    const dir = await this.cli.ensure(
+      this.integration,
+      parsed.repositoryPath,
+      node,
+      signal,
+    );
+    const stream = await this.cli.archive(dir, node, subpath, signal);
+    return this.options.treeResponseFactory.fromTarArchive({
+      stream,
+      subpath,
+      etag: node,
+      filter,
+    });
+  }
+
+  async search(
+    url: string,
+    options?: UrlReaderServiceSearchOptions,
+  ): Promise<UrlReaderServiceSearchResponse> {
+    const parsed = this.parse(url);
+    if (!GLOB_CHARS.test(parsed.path)) {
+      try {
+        const file = await this.readUrl(url, {
+          etag: options?.etag,
+          signal: options?.signal,
+        });
+        return {
+          files: [
+            {
+              url,
+              content: file.buffer,
+              lastModifiedAt: file.lastModifiedAt,
+            },
+          ],
+          etag: file.etag ?? '',
+        };
+      } catch (error) {
+        if ((error as Error)?.name === 'NotFoundError') {
+          return { files: [], etag: '' };
+        }
+        throw error;
+      }
+    }
+
+    const node = await this.resolveNode(parsed, options?.signal);
+    if (options?.etag === node) {
+      throw new NotModifiedError();
+    }
+    const pattern = parsed.path;
+    const matcher = new Minimatch(pattern, { dot: true });
+    const staticPrefix = pattern
+      .split('/')
+      .slice(
+        0,
+        pattern.split('/').findIndex(s => GLOB_CHARS.test(s)),
+      )
+      .join('/');
+    const paths = await this.listFiles(
+      parsed,
+      node,
+      staticPrefix,
+      matcher,
+      options?.signal,
+    );
+    const { config } = this.integration;
+    return {
+      etag: node,
+      files: paths.sort().map(filePath => ({
+        url: getMercurialBrowseUrl(config, {
+          repositoryPath: parsed.repositoryPath,
+          revision: node,
+          path: filePath,
+        }),
+        content: async () => {
+          const response = await this.http.fetch(
+            this.integration,
+            getMercurialRawFileUrl(config, {
+              repositoryPath: parsed.repositoryPath,
+              revision: node,
+              path: filePath,
+            }),
+          );
+          if (!response.ok) {
+            return this.http.throwForStatus(
+              this.integration,
+              response,
+              `file '${filePath}' at ${node}`,
+            );
+          }
+          return Buffer.from(await response.arrayBuffer());
+        },
+      })),
+    };
+  }
+
+  toString() {
+    const { host } = this.integration.config;
+    const authed = Boolean(
+      this.integration.config.token || this.integration.config.password,
+    );
+    return `mercurial{host=${host},authed=${authed}}`;
+  }
+
+  private parse(url: string): MercurialUrl & { revision: string } {
+    const parsed = parseMercurialUrl(url, this.integration.config);
+    return { ...parsed, revision: parsed.revision ?? 'default' };
+  }
+
+  /** The 40-hex node of a revision name, through the wire protocol. */
+  private async resolveNode(
+    parsed: MercurialUrl & { revision: string },
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const what = `revision '${parsed.revision}' of repository '${parsed.repositoryPath}'`;
+    const response = await this.http.fetch(
+      this.integration,
+      getMercurialLookupUrl(this.integration.config, {
+        repositoryPath: parsed.repositoryPath,
+        key: parsed.revision,
+      }),
+      { signal },
+    );
+    if (!response.ok) {
+      return this.http.throwForStatus(
+        this.integration,
+        response,
+        `repository '${parsed.repositoryPath}'`,
+      );
+    }
+    const body = await response.text();
+    let node: string | undefined;
+    try {
+      node = parseMercurialLookupResponse(body);
+    } catch (e) {
+      throw new NotFoundError(
+        `${what} could not be looked up on ${this.integration.config.host}: is it a Mercurial repository?`,
+        e,
+      );
+    }
+    if (!node || node === NULL_NODE) {
+      throw new NotFoundError(
+        `${what} was not found on the Mercurial server ${this.integration.config.host}${
+          node === NULL_NODE ? ': the repository has no changesets' : ''
+        }`,
+      );
+    }
+    if (!NODE_RE.test(node)) {
+      throw new Error(`Unexpected node '${node}' for ${what}`);
+    }
+    return node;
+  }
+
+  /** The date of the last changeset that touched a file. */
+  private async lastChange(
+    parsed: MercurialUrl & { revision: string },
+    what: string,
+    signal?: AbortSignal,
+  ): Promise<Date> {
+    const response = await this.http.fetch(
+      this.integration,
+      getMercurialJsonLogUrl(this.integration.config, {
+        repositoryPath: parsed.repositoryPath,
+        revision: parsed.revision,
+        path: parsed.path,
+        revcount: 1,
+      }),
+      { signal },
+    );
+    if (!response.ok) {
+      return this.http.throwForStatus(this.integration, response, what);
+    }
+    const json = (await response.json()) as {
+      entries?: Array<{ date: [number, number] }>;
+    };
+    const entry = json.entries?.[0];
+    if (!entry) {
+      throw new NotFoundError(`${what} has no history`);
+    }
+    return new Date(entry.date[0] * 1000);
+  }
+
+  /**
+   * Every file below `prefix` matching `matcher`, walking hgweb's
+   * `json-file` listings and skipping directories that cannot match.
+   */
+  private async listFiles(
+    parsed: MercurialUrl,
+    node: string,
+    prefix: string,
+    matcher: Minimatch,
+    signal?: AbortSignal,
+  ): Promise<string[]> {
+    const found: string[] = [];
+    const { config } = this.integration;
+    let level = [prefix];
+    while (level.length) {
+      const nextLevel: string[] = [];
+      await forEachLimit(level, SEARCH_CONCURRENCY, async dir => {
+        const response = await this.http.fetch(
+          this.integration,
+          getMercurialJsonFileUrl(config, {
+            repositoryPath: parsed.repositoryPath,
+            revision: node,
+            path: dir,
+          }),
+          { signal },
+        );
+        if (response.status === 404) {
+          await response.body?.cancel();
+          return; // the static prefix does not exist: no matches
+        }
+        if (!response.ok) {
+          await this.http.throwForStatus(
+            this.integration,
+            response,
+            `directory '${dir}' at ${node}`,
+          );
+        }
+        const listing = (await response.json()) as {
+          directories?: Array<{ abspath: string }>;
+          files?: Array<{ abspath: string }>;
+        };
+        for (const file of listing.files ?? []) {
+          const filePath = file.abspath.replace(/^\/+/, '');
+          if (matcher.match(filePath)) {
+            found.push(filePath);
+          }
+        }
+        for (const sub of listing.directories ?? []) {
+          const subPath = sub.abspath.replace(/^\/+|\/+$/g, '');
+          // `partial`: could a path below this directory still match?
+          if (matcher.match(subPath, true)) {
+            nextLevel.push(subPath);
+          }
+        }
+      });
+      level = nextLevel;
+    }
+    return found;
+  }
+}
+
+/** Runs `task` for every item, at most `limit` at a time. */
+async function forEachLimit<T>(
+  items: T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let index = 0;
+  const worker = async () => {
+    while (index < items.length) {
+      const item = items[index++];
+      await task(item);
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, worker),
+  );
+}
+
+async function isArchiveRefusal(response: Response): Promise<boolean> {
+  const text = await readErrorText(response.clone());
+  return /archive/i.test(text);
+}
+
+function defaultCacheDir(config: Config): string {
+  const workingDirectory =
+    config.getOptionalString('backend.workingDirectory') ?? os.tmpdir();
+  return path.join(workingDirectory, 'mercurial-url-reader');
+}

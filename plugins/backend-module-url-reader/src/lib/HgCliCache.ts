@@ -1,0 +1,200 @@
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  getMercurialRepositoryUrl,
+  MercurialIntegration,
+} from '@backstage-mercurial/integration';
+import {
+  getHgAuth,
+  HgCommandError,
+  hgCommands,
+  HgRunner,
+  MercurialCredentialsProvider,
+  runHgCommand,
+} from '@backstage-mercurial/integration-node';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { NotFoundError } from '@backstage/errors';
+import fs from 'fs-extra';
+import { createHash, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+
+/**
+ * Clones of remote repositories kept in a cache directory, for servers that
+ * do not serve archives. A repository is cloned once (`hg clone -U` into a
+ * temporary directory, then renamed into place, so a half-made clone is
+ * never seen) and brought up to date by `hg pull` when a read asks for a
+ * changeset it does not have yet. Pulls of one repository are serialised in
+ * this process; hg's own repository lock guards against other processes.
+ * Reads (`hg archive`) need no lock: hg's store is append-only.
+ */
+export class HgCliCache {
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly options: {
+      cacheDir: string;
+      runner: HgRunner;
+      credentialsProvider: MercurialCredentialsProvider;
+      logger: LoggerService;
+    },
+  ) {}
+
+  /** The cache directory of one repository. */
+  repositoryDir(integration: MercurialIntegration, repositoryPath: string) {
+    const url = getMercurialRepositoryUrl(integration.config, repositoryPath);
+    const hash = createHash('sha256').update(url).digest('hex').slice(0, 24);
+    const name = repositoryPath.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-40);
+    return path.join(this.options.cacheDir, `${name}-${hash}`);
+  }
+
+  /**
+   * A clone that has `node`, made or pulled as needed.
+   *
+   * @returns the clone's directory
+   */
+  async ensure(
+    integration: MercurialIntegration,
+    repositoryPath: string,
+    node: string,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const dir = this.repositoryDir(integration, repositoryPath);
+    if (await this.hasNode(dir, node, signal)) {
+      return dir;
+    }
+    return this.serialised(dir, async () => {
+      // Another read may have fetched it while this one waited.
+      if (await this.hasNode(dir, node, signal)) {
+        return dir;
+      }
+      const source = getMercurialRepositoryUrl(
+        integration.config,
+        repositoryPath,
+      );
+      const credentials = await this.options.credentialsProvider.getCredentials(
+        { url: source },
+      );
+      const auth = getHgAuth(integration.config, credentials);
+      const runOptions = { auth: auth ? [auth] : undefined, signal };
+      if (await fs.pathExists(path.join(dir, '.hg'))) {
+        this.options.logger.debug(`Pulling ${source} into the hg cache`);
+        await runHgCommand(this.options.runner, hgCommands.pull({ source }), {
+          ...runOptions,
+          cwd: dir,
+        });
+      } else {
+        this.options.logger.info(`Cloning ${source} into the hg cache`);
+        await fs.ensureDir(this.options.cacheDir);
+        const tmp = `${dir}.tmp-${randomUUID()}`;
+        try {
+          await runHgCommand(
+            this.options.runner,
+            hgCommands.clone({ source, dest: tmp, noUpdate: true }),
+            runOptions,
+          );
+          try {
+            await fs.rename(tmp, dir);
+          } catch (e) {
+            // Another process made the clone first: use that one.
+            if (!(await fs.pathExists(path.join(dir, '.hg')))) {
+              throw e;
+            }
+          }
+        } finally {
+          await fs.remove(tmp);
+        }
+        if (!(await this.hasNode(dir, node, signal))) {
+          await runHgCommand(this.options.runner, hgCommands.pull({ source }), {
+            ...runOptions,
+            cwd: dir,
+          });
+        }
+      }
+      if (!(await this.hasNode(dir, node, signal))) {
+        throw new NotFoundError(
+          `The changeset ${node} is not in ${source}, even after a pull`,
+        );
+      }
+      return dir;
+    });
+  }
+
+  /**
+   * Streams a tar archive of `subPath` (or everything) at `node`; entries
+   * sit under one prefix directory, as in hgweb's archives.
+   *
+   * @throws NotFoundError when no file lies under `subPath`
+   */
+  async archive(
+    dir: string,
+    node: string,
+    subPath: string,
+    signal?: AbortSignal,
+  ): Promise<Readable> {
+    try {
+      return await this.options.runner.stream(
+        hgCommands.archive({ revision: node, subPath: subPath || undefined })
+          .args,
+        { cwd: dir, signal },
+      );
+    } catch (e) {
+      if (
+        e instanceof HgCommandError &&
+        /no files match the archive pattern/.test(e.stderr)
+      ) {
+        throw new NotFoundError(
+          `There is no file under '${subPath}' at changeset ${node}`,
+        );
+      }
+      throw e;
+    }
+  }
+
+  private async hasNode(dir: string, node: string, signal?: AbortSignal) {
+    if (!(await fs.pathExists(path.join(dir, '.hg')))) {
+      return false;
+    }
+    try {
+      await runHgCommand(
+        this.options.runner,
+        hgCommands.node({ revision: node }),
+        { cwd: dir, signal },
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof HgCommandError && e.exitCode === 255) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private serialised<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(task);
+    this.queues.set(key, next);
+    next
+      .catch(() => undefined)
+      .then(() => {
+        if (this.queues.get(key) === next) {
+          this.queues.delete(key);
+        }
+      });
+    return next;
+  }
+}

@@ -1,0 +1,189 @@
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  getMercurialRequestOptions,
+  MercurialIntegration,
+} from '@backstage-mercurial/integration';
+import { MercurialCredentialsProvider } from '@backstage-mercurial/integration-node';
+import {
+  AuthenticationError,
+  NotAllowedError,
+  NotFoundError,
+  ResponseError,
+} from '@backstage/errors';
+
+const MAX_REDIRECTS = 5;
+
+/**
+ * Makes HTTP requests to one Mercurial server: with the integration's
+ * credentials, which go only to URLs under the integration's `baseUrl`
+ * (redirects elsewhere are followed without them), and a count of the
+ * requests made (for tests and benchmarks).
+ */
+export class MercurialHttpClient {
+  requestCount = 0;
+
+  constructor(
+    private readonly credentialsProvider: MercurialCredentialsProvider,
+  ) {}
+
+  async fetch(
+    integration: MercurialIntegration,
+    url: string,
+    init: { headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<Response> {
+    let current = url;
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      const headers: Record<string, string> = { ...init.headers };
+      if (isUnder(integration, current)) {
+        const credentials = await this.credentialsProvider.getCredentials({
+          url: current,
+        });
+        Object.assign(
+          headers,
+          getMercurialRequestOptions(integration.config, credentials).headers,
+        );
+      }
+      this.requestCount++;
+      let response: Response;
+      try {
+        response = await fetch(current, {
+          headers,
+          redirect: 'manual',
+          signal: init.signal,
+        });
+      } catch (e) {
+        if ((e as Error)?.name === 'AbortError') {
+          throw e;
+        }
+        throw new Error(
+          `Could not reach the Mercurial server ${integration.config.host} at ${stripQuery(current)}: ${(e as Error)?.cause ?? e}`,
+          { cause: e },
+        );
+      }
+      const location = response.headers.get('location');
+      if (response.status >= 300 && response.status < 400 && location) {
+        await response.body?.cancel();
+        current = new URL(location, current).toString();
+        continue;
+      }
+      return response;
+    }
+    throw new Error(
+      `Too many redirects from the Mercurial server ${integration.config.host} for ${stripQuery(url)}`,
+    );
+  }
+
+  /**
+   * Throws the error that fits a failed response: NotFoundError for 404,
+   * an error naming the host for 401/403 (never the credentials), and a
+   * ResponseError otherwise. `what` says what was asked for.
+   */
+  async throwForStatus(
+    integration: MercurialIntegration,
+    response: Response,
+    what: string,
+  ): Promise<never> {
+    const { host } = integration.config;
+    const hasCredentials = Boolean(
+      await this.credentialsProvider.getCredentials({
+        url: response.url || integration.config.baseUrl,
+      }),
+    );
+    if (response.status === 401 || response.status === 403) {
+      await response.body?.cancel();
+      const message = hasCredentials
+        ? `The Mercurial server ${host} refused the configured credentials for ${what} (HTTP ${response.status}); check username, password or token of its integrations.mercurial entry`
+        : `The Mercurial server ${host} requires credentials for ${what} (HTTP ${response.status}), and none are configured; add username and password, or token, to its integrations.mercurial entry`;
+      throw response.status === 401
+        ? new AuthenticationError(message)
+        : new NotAllowedError(message);
+    }
+    const detail = await readErrorText(response);
+    if (response.status === 404) {
+      throw new NotFoundError(
+        `${what} was not found on the Mercurial server ${host}${detail ? `: ${detail}` : ''}`,
+      );
+    }
+    throw await ResponseError.fromResponse(
+      new Response(detail, {
+        status: response.status,
+        statusText: response.statusText,
+      }) as any,
+    );
+  }
+}
+
+/** The text of an hgweb error answer, shortened: `revision not found: x`. */
+export async function readErrorText(response: Response): Promise<string> {
+  let text = '';
+  try {
+    text = await response.text();
+  } catch {
+    return '';
+  }
+  const type = response.headers.get('content-type') ?? '';
+  if (type.includes('json')) {
+    try {
+      const error = JSON.parse(text)?.error;
+      if (typeof error === 'string') {
+        return error;
+      }
+    } catch {
+      // not JSON after all
+    }
+  }
+  if (type.includes('html')) {
+    const match =
+      /<div class="error">\s*<p>\s*<b>Error:<\/b>([\s\S]*?)<\/p>/i.exec(text) ??
+      /<p>\s*An error occurred while processing your request:\s*<\/p>\s*<p>([\s\S]*?)<\/p>/i.exec(
+        text,
+      );
+    return match
+      ? match[1]
+          .replace(/<[^>]+>/g, '')
+          .trim()
+          .slice(0, 300)
+      : '';
+  }
+  return text
+    .replace(/^error:\s*/i, '')
+    .trim()
+    .slice(0, 300);
+}
+
+function isUnder(integration: MercurialIntegration, url: string): boolean {
+  const base = new URL(integration.config.baseUrl);
+  const target = new URL(url);
+  if (target.origin !== base.origin) {
+    return false;
+  }
+  const basePath = base.pathname.replace(/\/+$/, '');
+  return (
+    target.pathname === basePath ||
+    target.pathname.startsWith(`${basePath}/`) ||
+    basePath === ''
+  );
+}
+
+function stripQuery(url: string): string {
+  const parsed = new URL(url);
+  parsed.search = '';
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.toString();
+}
