@@ -406,6 +406,14 @@ describe('URL builders', () => {
     expect(
       parseMercurialLookupResponse("0 unknown revision 'nope'\n"),
     ).toBeUndefined();
+    expect(
+      parseMercurialLookupResponse('0 abc: ambiguous identifier\n'),
+    ).toBeUndefined();
+    expect(() =>
+      parseMercurialLookupResponse(
+        "0 module 'mercurial.changelog' has no attribute 'x'\n",
+      ),
+    ).toThrow(/failed to look up the revision: module/);
     expect(() => parseMercurialLookupResponse('<html>')).toThrow(
       /Unexpected answer/,
     );

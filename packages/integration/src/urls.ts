@@ -431,8 +431,9 @@ export function getMercurialLookupUrl(
  * Parses the answer of a `?cmd=lookup` request.
  *
  * @returns the 40-hex node, or `undefined` when the server does not know the
- *   revision
- * @throws Error when the body is not a wire-protocol look-up answer
+ *   revision (unknown, ambiguous, hidden or filtered)
+ * @throws Error when the body is not a wire-protocol look-up answer, or the
+ *   server failed for another reason
  * @public
  */
 export function parseMercurialLookupResponse(body: string): string | undefined {
@@ -443,7 +444,17 @@ export function parseMercurialLookupResponse(body: string): string | undefined {
     );
   }
   if (match[1] === '0') {
-    return undefined;
+    // hg's answers for names it cannot resolve to one visible changeset
+    if (
+      /unknown revision|ambiguous identifier|filtered revision|hidden revision|not found/i.test(
+        match[2],
+      )
+    ) {
+      return undefined;
+    }
+    throw new Error(
+      `The Mercurial server failed to look up the revision: ${match[2].trim().slice(0, 200)}`,
+    );
   }
   const node = match[2].trim();
   if (!/^[0-9a-f]{40}$/.test(node)) {

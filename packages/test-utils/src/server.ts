@@ -88,6 +88,8 @@ export interface HgTestServer {
   repoUrl(name: string): string;
   /** The absolute path of a repository on disk (it need not exist). */
   repoDir(name: string): string;
+  /** The last lines hg serve wrote (its access log and any tracebacks), for debugging. */
+  output(): string;
   /**
    * Creates a repository below the root while the server runs; it is served
    * (and listed in the index) at once.
@@ -257,7 +259,10 @@ export async function startHgServer(
       ],
       {
         cwd: root,
-        env: isolatedHgEnv(support.hgrc),
+        // hg's lazy imports race in hg serve's request threads: the first
+        // concurrent requests can fail with "module ... has no attribute"
+        // (a 500, or a wire-protocol error). Import everything up front.
+        env: { ...isolatedHgEnv(support.hgrc), HGDEMANDIMPORT: 'disable' },
         // stdin stays an open pipe: the watchdog extension exits hg serve
         // when it closes, i.e. when this process is gone. Not detached, so it
         // also gets the signals of our process group.
@@ -392,6 +397,7 @@ export async function startHgServer(
       repoUrl: name =>
         `${baseUrl}/${name.split('/').map(encodeURIComponent).join('/')}`,
       repoDir,
+      output: () => output().trim(),
       async addRepository(name, spec) {
         if (stopping) {
           throw new Error('Cannot add a repository: the server was stopped');

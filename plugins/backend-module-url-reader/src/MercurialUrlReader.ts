@@ -189,7 +189,7 @@ export class MercurialUrlReader implements UrlReaderService {
     // the empty answer of a repository without changesets come without.
     if (!response.headers.get('content-disposition')) {
       const body = await response.text();
-      if (!body) {
+      if (!body.trim()) {
         throw new NotFoundError(
           `${what} was not found on the Mercurial server ${config.host}: the repository has no changesets`,
         );
@@ -399,9 +399,15 @@ export class MercurialUrlReader implements UrlReaderService {
     try {
       node = parseMercurialLookupResponse(body);
     } catch (e) {
-      throw new NotFoundError(
-        `${what} could not be looked up on ${this.integration.config.host}: is it a Mercurial repository?`,
-        e,
+      if (/^Unexpected answer/.test((e as Error).message)) {
+        throw new NotFoundError(
+          `${what} could not be looked up on ${this.integration.config.host}: the answer was not Mercurial's; is the URL a repository?`,
+          e,
+        );
+      }
+      throw new Error(
+        `Could not look up ${what} on ${this.integration.config.host}: ${(e as Error).message}`,
+        { cause: e },
       );
     }
     if (!node || node === NULL_NODE) {
