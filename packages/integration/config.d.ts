@@ -36,6 +36,35 @@ export interface Config {
        * @visibility secret
        */
       token?: string;
+      /**
+       * The same repositories over ssh, for creating and pushing to them.
+       */
+      ssh?: {
+        /**
+         * The ssh URL repository paths are appended to, e.g.
+         * `ssh://hg@hg.example.com//srv/hg`.
+         * @visibility backend
+         */
+        url: string;
+        /**
+         * The private key (OpenSSH or PEM text).
+         * @visibility secret
+         */
+        privateKey: string;
+        /**
+         * known_hosts lines for the server. Host keys are always checked:
+         * without this, the machine's known_hosts files are used.
+         * @visibility backend
+         */
+        knownHosts?: string;
+      };
+      /**
+       * Where this server's repositories live on disk, when the backend
+       * shares that disk (the same host or a shared volume): repositories
+       * can then be created there.
+       * @visibility backend
+       */
+      localRoot?: string;
     }>;
   };
 }

@@ -52,7 +52,11 @@ export interface HgAuth {
 export interface HgSsh {
   /** The private key (PEM/OpenSSH text); written to a 0600 file for the command. */
   privateKey: string;
-  /** Lines for a known_hosts file. Host keys are always checked. */
+  /**
+   * Lines for a known_hosts file: only these host keys are accepted. Without
+   * them, the machine's known_hosts files are used. Host keys are always
+   * checked (`StrictHostKeyChecking=yes`).
+   */
   knownHosts?: string;
   /** The ssh program, default `ssh`. */
   command?: string;
@@ -408,31 +412,39 @@ export class HgRunner {
     });
     if (options.ssh) {
       const keyPath = path.join(dir, 'id');
-      const knownHostsPath = path.join(dir, 'known_hosts');
       const key = options.ssh.privateKey.endsWith('\n')
         ? options.ssh.privateKey
         : `${options.ssh.privateKey}\n`;
       await fs.writeFile(keyPath, key, { mode: 0o600 });
-      await fs.writeFile(knownHostsPath, options.ssh.knownHosts ?? '', {
-        mode: 0o600,
-      });
-      sections.ui.ssh = [
+      const ssh = [
         shellQuote(options.ssh.command ?? 'ssh'),
+        '-F',
+        '/dev/null',
         '-i',
         shellQuote(keyPath),
         '-o',
         'IdentitiesOnly=yes',
         '-o',
+        'IdentityAgent=none',
+        '-o',
         'BatchMode=yes',
         '-o',
         'StrictHostKeyChecking=yes',
-        '-o',
-        shellQuote(`UserKnownHostsFile=${knownHostsPath}`),
-        '-o',
-        'GlobalKnownHostsFile=/dev/null',
-        '-F',
-        '/dev/null',
-      ].join(' ');
+      ];
+      if (options.ssh.knownHosts !== undefined) {
+        // Only the configured host keys count.
+        const knownHostsPath = path.join(dir, 'known_hosts');
+        await fs.writeFile(knownHostsPath, `${options.ssh.knownHosts}\n`, {
+          mode: 0o600,
+        });
+        ssh.push(
+          '-o',
+          shellQuote(`UserKnownHostsFile=${knownHostsPath}`),
+          '-o',
+          'GlobalKnownHostsFile=/dev/null',
+        );
+      }
+      sections.ui.ssh = ssh.join(' ');
     }
     return Object.entries(sections)
       .map(

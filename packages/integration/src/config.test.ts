@@ -152,6 +152,80 @@ describe('readMercurialIntegrationConfig', () => {
   });
 });
 
+describe('readMercurialIntegrationConfig ssh and localRoot', () => {
+  const KEY =
+    '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-SECRET\n-----END OPENSSH PRIVATE KEY-----\n';
+
+  it('reads ssh and localRoot, trimming trailing slashes', () => {
+    expect(
+      read({
+        host: 'hg.example.com',
+        ssh: {
+          url: 'ssh://hg@hg.example.com//srv/hg/',
+          privateKey: KEY,
+          knownHosts: 'hg.example.com ssh-ed25519 AAAA',
+        },
+        localRoot: '/srv/hg/',
+      }),
+    ).toMatchObject({
+      ssh: {
+        url: 'ssh://hg@hg.example.com//srv/hg',
+        privateKey: KEY,
+        knownHosts: 'hg.example.com ssh-ed25519 AAAA',
+      },
+      localRoot: '/srv/hg',
+    });
+  });
+
+  it.each([
+    [
+      'not ssh',
+      'https://hg.example.com/hg',
+      /'ssh\.url' must look like ssh:\/\/\[user@\]host\[:port\]\/path/,
+    ],
+    [
+      'a host starting with -',
+      'ssh://-oProxyCommand=x/srv',
+      /must not start with '-'/,
+    ],
+    [
+      'a user starting with -',
+      'ssh://-oProxyCommand=x@host/srv',
+      /must not start with '-'/,
+    ],
+    ['a password', 'ssh://hg:pw@host/srv', /must not contain a password/],
+  ])('rejects an ssh.url with %s', (_what, url, message) => {
+    expect(() =>
+      read({ host: 'hg.example.com', ssh: { url, privateKey: KEY } }),
+    ).toThrow(message);
+  });
+
+  it('requires a private key that looks like one, without repeating it', () => {
+    expect(() =>
+      read({ host: 'hg.example.com', ssh: { url: 'ssh://h/srv' } }),
+    ).toThrow(/ssh\.privateKey/);
+    const error = (() => {
+      try {
+        read({
+          host: 'hg.example.com',
+          ssh: { url: 'ssh://h/srv', privateKey: 'not-a-key-SECRET' },
+        });
+        return undefined;
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error?.message).toMatch(/'ssh\.privateKey' is not a private key/);
+    expect(error?.message).not.toMatch(/SECRET/);
+  });
+
+  it('requires an absolute localRoot', () => {
+    expect(() => read({ host: 'hg.example.com', localRoot: 'srv/hg' })).toThrow(
+      "'localRoot' must be an absolute path, got 'srv/hg'",
+    );
+  });
+});
+
 describe('readMercurialIntegrationConfigs', () => {
   it('reads several entries, including several baseUrls on one host', () => {
     expect(

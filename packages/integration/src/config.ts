@@ -35,6 +35,27 @@ export interface MercurialIntegrationConfig {
   password?: string;
   /** A bearer token for the HTTP requests Backstage makes. A secret. */
   token?: string;
+  /** The same repositories over ssh. */
+  ssh?: MercurialSshConfig;
+  /** Where the server's repositories live on disk, when the backend shares it. */
+  localRoot?: string;
+}
+
+/**
+ * The `ssh` block of an `integrations.mercurial` entry.
+ *
+ * @public
+ */
+export interface MercurialSshConfig {
+  /**
+   * The ssh URL that repository paths are appended to, without a trailing
+   * slash, e.g. `ssh://hg@hg.example.com//srv/hg`.
+   */
+  url: string;
+  /** The private key. A secret. */
+  privateKey: string;
+  /** known_hosts lines; without them, the machine's known_hosts files are used. */
+  knownHosts?: string;
 }
 
 /** The app-config path of the Mercurial integrations. */
@@ -120,7 +141,64 @@ export function readMercurialIntegrationConfig(
     );
   }
 
-  return { host, baseUrl, username, password, token };
+  const ssh = readSsh(config, where);
+  const localRoot = config.getOptionalString('localRoot');
+  if (localRoot !== undefined && !localRoot.startsWith('/')) {
+    throw new Error(
+      `Invalid ${where} config: 'localRoot' must be an absolute path, got '${localRoot}'`,
+    );
+  }
+
+  return {
+    host,
+    baseUrl,
+    username,
+    password,
+    token,
+    ...(ssh && { ssh }),
+    ...(localRoot && { localRoot: localRoot.replace(/\/+$/, '') || '/' }),
+  };
+}
+
+function readSsh(
+  config: Config,
+  where: string,
+): MercurialSshConfig | undefined {
+  const ssh = config.getOptionalConfig('ssh');
+  if (!ssh) {
+    return undefined;
+  }
+  const url = ssh.getString('url');
+  // ssh://[user@]host[:port]/path — taken apart by hand: `new URL` does not
+  // know the ssh scheme's rules and would hide a leading '-'.
+  const match = /^ssh:\/\/(?:([^@/]*)@)?([^/:@]+)(?::(\d+))?(\/.*)?$/.exec(url);
+  if (!match) {
+    throw new Error(
+      `Invalid ${where} config: 'ssh.url' must look like ssh://[user@]host[:port]/path, got '${url}'`,
+    );
+  }
+  const [, user, sshHost] = match;
+  if (user?.includes(':')) {
+    throw new Error(
+      `Invalid ${where} config: 'ssh.url' must not contain a password; use 'ssh.privateKey'`,
+    );
+  }
+  if (user?.startsWith('-') || sshHost.startsWith('-')) {
+    throw new Error(
+      `Invalid ${where} config: the user and host of 'ssh.url' must not start with '-'`,
+    );
+  }
+  const privateKey = ssh.getString('privateKey');
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) {
+    throw new Error(
+      `Invalid ${where} config: 'ssh.privateKey' is not a private key (expected a '-----BEGIN ... PRIVATE KEY-----' block)`,
+    );
+  }
+  return {
+    url: url.replace(/\/+$/, ''),
+    privateKey,
+    knownHosts: ssh.getOptionalString('knownHosts'),
+  };
 }
 
 /**

@@ -27,7 +27,7 @@ export {
   readMercurialIntegrationConfig,
   readMercurialIntegrationConfigs,
 } from './config';
-export type { MercurialIntegrationConfig } from './config';
+export type { MercurialIntegrationConfig, MercurialSshConfig } from './config';
 export {
   MercurialIntegration,
   MercurialIntegrations,
