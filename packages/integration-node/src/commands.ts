@@ -95,11 +95,14 @@ const nothing = () => undefined;
  * @public
  */
 export const hgCommands = {
-  /** `hg clone [-r REV] [-U] SOURCE DEST` */
+  /** `hg clone [-r REV] [-u REV] [-U] SOURCE DEST` */
   clone(options: {
     source: string;
     dest: string;
+    /** Clone only this revision and its ancestors. */
     revision?: string;
+    /** Clone everything, then update the working directory to this revision. */
+    updateRevision?: string;
     noUpdate?: boolean;
   }): HgCommand<void> {
     assertSafeHgUrl('source', options.source);
@@ -108,6 +111,10 @@ export const hgCommands = {
     if (options.revision) {
       assertSafeHgValue('revision', options.revision);
       args.push('--rev', options.revision);
+    }
+    if (options.updateRevision) {
+      assertSafeHgValue('revision', options.updateRevision);
+      args.push('--updaterev', options.updateRevision);
     }
     if (options.noUpdate) {
       args.push('--noupdate');
@@ -192,6 +199,39 @@ export const hgCommands = {
       args: ['log', '--rev', revision, '--limit', '1', '--template', '{node}'],
       parse: r => parseNode(r.stdout),
     };
+  },
+
+  /**
+   * `hg identify -r REV -T '{node}' [SOURCE]`: the node of a revision, also of
+   * a remote repository. The null node (40 zeros) means an empty repository.
+   */
+  identify(
+    options: { source?: string; revision?: string } = {},
+  ): HgCommand<string> {
+    const revision = options.revision ?? '.';
+    assertSafeHgValue('revision', revision);
+    const args = ['identify', '--rev', revision, '--template', '{node}'];
+    if (options.source) {
+      assertSafeHgUrl('source', options.source);
+      args.push('--', options.source);
+    }
+    return { args, parse: r => parseNode(r.stdout) };
+  },
+
+  /** `hg config paths.NAME`: where `hg push`/`pull` go by default. */
+  path(options: { name?: string } = {}): HgCommand<string | undefined> {
+    const name = options.name ?? 'default';
+    assertSafeHgValue('path name', name);
+    return {
+      args: ['config', `paths.${name}`],
+      okExitCodes: [0, 1],
+      parse: r => (r.exitCode === 0 ? r.stdout.trim() || undefined : undefined),
+    };
+  },
+
+  /** `hg branch`: the branch of the working directory (and of the next commit). */
+  currentBranch(): HgCommand<string> {
+    return { args: ['branch'], parse: r => r.stdout.trim() };
   },
 
   /** `hg init [DEST]` (a local path or an ssh:// URL) */
