@@ -26,13 +26,11 @@ import {
   runHgCommand,
 } from '@backstage-mercurial/integration-node';
 import { InputError } from '@backstage/errors';
-import {
-  createTemplateAction,
-  getRepoSourceDirectory,
-} from '@backstage/plugin-scaffolder-node';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { examples } from './publish.examples';
+import { workspaceDir } from './workspace';
 import {
   commitAuthor,
   isRepositoryNotFound,
@@ -127,9 +125,9 @@ export function createPublishMercurialAction(options: MercurialActionOptions) {
       );
       const branch = input.defaultBranch ?? 'default';
       const author = commitAuthor(config, input);
-      const sourceDir = getRepoSourceDirectory(
+      const sourceDir = workspaceDir(
         ctx.workspacePath,
-        input.sourcePath,
+        input.sourcePath ?? './',
       );
       if (!(await fs.pathExists(sourceDir))) {
         throw new InputError(
