@@ -257,7 +257,7 @@ describe('publish:hg in localRoot', () => {
       );
       // served over HTTP: what catalog:register will read
       const response = await fetch(
-        `${out.repoContentsUrl}`.replace('/file/', '/raw-file/') + 'README.md',
+        `${out.repoContentsUrl.replace('/file/', '/raw-file/')}README.md`,
       );
       expect(await response.text()).toBe('sub\n');
     } finally {

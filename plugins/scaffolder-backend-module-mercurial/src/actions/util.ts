@@ -234,6 +234,10 @@ export function isRepositoryNotFound(error: unknown): boolean {
   );
 }
 
+function sleep(ms: number) {
+  return new Promise(resolve => setTimeout(resolve, ms));
+}
+
 /**
  * Waits until the server's HTTP side serves `node` (hgweb may take a while
  * to notice a new repository), at most `timeoutMs`.
@@ -280,7 +284,7 @@ export async function waitForHttpNode(options: {
       );
       return false;
     }
-    await new Promise(resolve => setTimeout(resolve, delay));
+    await sleep(delay);
     delay = Math.min(delay * 2, 2000);
   }
 }
