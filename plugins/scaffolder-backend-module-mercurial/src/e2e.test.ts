@@ -1,0 +1,259 @@
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * End to end through the real scaffolder: a real backend with the catalog,
+ * the scaffolder, our URL reader and our actions; a template read from an hg
+ * repository runs fetch:template (skeleton at an absolute hg URL),
+ * publish:hg (into the server's localRoot) and catalog:register; the new
+ * component ends up in the catalog, read back from the new repository.
+ */
+
+import {
+  createTempDir,
+  HgTestServer,
+  runHg,
+  startHgServer,
+} from '@backstage-mercurial/test-utils';
+import mercurialUrlReaderModule from '@backstage-mercurial/backend-module-url-reader';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+  TestBackend,
+} from '@backstage/backend-test-utils';
+import { CatalogClient } from '@backstage/catalog-client';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import catalogModuleTemplateKind from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import scaffolderModuleMercurial from './index';
+
+jest.setTimeout(120_000);
+
+const TEMPLATE = (
+  skeletonUrl: string,
+) => `apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: hg-service
+  title: Mercurial service
+spec:
+  owner: team-platform
+  type: service
+  parameters:
+    - title: Service
+      required: [name, repoUrl]
+      properties:
+        name:
+          type: string
+        repoUrl:
+          type: string
+  steps:
+    - id: fetch
+      name: Fetch skeleton
+      action: fetch:template
+      input:
+        url: ${skeletonUrl}
+        values:
+          name: \${{ parameters.name }}
+    - id: publish
+      name: Publish
+      action: publish:hg
+      input:
+        repoUrl: \${{ parameters.repoUrl }}
+        commitMessage: Create \${{ parameters.name }}
+    - id: register
+      name: Register
+      action: catalog:register
+      input:
+        catalogInfoUrl: \${{ steps.publish.output.repoContentsUrl }}catalog-info.yaml
+  output:
+    links:
+      - title: Repository
+        url: \${{ steps.publish.output.remoteUrl }}
+`;
+
+const SKELETON_CATALOG = `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: \${{ values.name }}
+  description: Made by publish:hg
+spec:
+  type: service
+  owner: team-platform
+  lifecycle: experimental
+`;
+
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 90_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) {
+        return value;
+      }
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Gave up waiting for ${what}${last ? `: ${last}` : ''}`);
+    }
+    await new Promise(r => setTimeout(r, 250));
+  }
+}
+
+describe('a template that publishes to Mercurial, in a real scaffolder', () => {
+  let server: HgTestServer;
+  let backend: TestBackend;
+  let work: { path: string; remove(): Promise<void> };
+  const token = mockCredentials.user.token();
+
+  beforeAll(async () => {
+    server = await startHgServer();
+    const skeletonUrl = `${server.repoUrl('templates/hg-service')}/file/default/skeleton/`;
+    await server.addRepository('templates/hg-service', {
+      commits: [
+        {
+          files: {
+            'template.yaml': TEMPLATE(skeletonUrl),
+            'skeleton/catalog-info.yaml': SKELETON_CATALOG,
+            'skeleton/README.md': '# ${{ values.name }}\n',
+          },
+        },
+      ],
+    });
+    work = await createTempDir('e2e-');
+    backend = await startTestBackend({
+      features: [
+        catalogPlugin,
+        catalogModuleTemplateKind,
+        scaffolderPlugin,
+        mercurialUrlReaderModule,
+        scaffolderModuleMercurial,
+        mockServices.rootConfig.factory({
+          data: {
+            backend: { workingDirectory: work.path },
+            integrations: {
+              mercurial: [
+                {
+                  host: server.host,
+                  baseUrl: server.baseUrl,
+                  localRoot: server.root,
+                },
+              ],
+            },
+            catalog: {
+              processingInterval: { seconds: 1 },
+              rules: [{ allow: ['Component', 'Template', 'Location'] }],
+              locations: [
+                {
+                  type: 'url',
+                  target: `${server.repoUrl('templates/hg-service')}/file/default/template.yaml`,
+                },
+              ],
+            },
+          },
+        }),
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+    await server?.stop();
+    await work?.remove();
+  });
+
+  it('runs fetch:template, publish:hg and catalog:register, and the new component is in the catalog', async () => {
+    const base = `http://localhost:${backend.server.port()}/api`;
+    const catalog = new CatalogClient({
+      discoveryApi: { getBaseUrl: async id => `${base}/${id}` },
+    });
+    await eventually('the template in the catalog', () =>
+      catalog.getEntityByRef('template:default/hg-service', { token }),
+    );
+
+    const created = await fetch(`${base}/scaffolder/v2/tasks`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Authorization: `Bearer ${token}`,
+      },
+      body: JSON.stringify({
+        templateRef: 'template:default/hg-service',
+        values: {
+          name: 'brand-new',
+          repoUrl: `${server.host}?owner=team&repo=brand-new`,
+        },
+      }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = await created.json();
+
+    const task = await eventually('the task to finish', async () => {
+      const response = await fetch(`${base}/scaffolder/v2/tasks/${id}`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      const body = await response.json();
+      return ['completed', 'failed'].includes(body.status) ? body : undefined;
+    });
+    if (task.status !== 'completed') {
+      const events = await (
+        await fetch(`${base}/scaffolder/v2/tasks/${id}/events`, {
+          headers: { Authorization: `Bearer ${token}` },
+        })
+      ).json();
+      throw new Error(
+        `The task ${task.status}: ${events
+          .map((e: any) => e.body?.message)
+          .filter(Boolean)
+          .join('\n')}`,
+      );
+    }
+
+    const repoDir = server.repoDir('team/brand-new');
+    const node = await runHg(['log', '-r', 'tip', '-T', '{node}'], {
+      cwd: repoDir,
+    });
+    expect(
+      await runHg(['cat', '-r', 'tip', 'README.md'], { cwd: repoDir }),
+    ).toBe('# brand-new\n');
+    const events = await (
+      await fetch(`${base}/scaffolder/v2/tasks/${id}/events`, {
+        headers: { Authorization: `Bearer ${token}` },
+      })
+    ).json();
+    const completion = events.find((e: any) => e.type === 'completion');
+    expect(completion.body.output.links).toEqual([
+      { title: 'Repository', url: `${server.baseUrl}/team/brand-new` },
+    ]);
+
+    const entity = await eventually('the new component in the catalog', () =>
+      catalog.getEntityByRef('component:default/brand-new', { token }),
+    );
+    expect(entity.metadata.description).toBe('Made by publish:hg');
+    expect(
+      entity.metadata.annotations?.['backstage.io/managed-by-location'],
+    ).toBe(
+      `url:${server.baseUrl}/team/brand-new/file/${node}/catalog-info.yaml`,
+    );
+  });
+});
