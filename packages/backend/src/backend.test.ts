@@ -1,0 +1,219 @@
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { rootConfigServiceFactory } from '@backstage/backend-defaults/rootConfig';
+import {
+  mockCredentials,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import {
+  createTempDir,
+  startHgServer,
+  HgTestServer,
+} from '@backstage-mercurial/test-utils';
+import { stringify as stringifyYaml } from 'yaml';
+import { buildDemoRepositories } from '../scripts/demo-repos';
+import { backendFeatures } from './features';
+
+// Generous: the backend starts, the catalog reads both locations over HTTP,
+// TechDocs runs mkdocs; a loaded CI machine can be slow. Polls inside are
+// bounded by these timeouts only.
+jest.setTimeout(180_000);
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+/** Polls until `fn` returns something other than undefined. */
+async function eventually<T>(fn: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) {
+      return value;
+    }
+    await sleep(500);
+  }
+}
+
+function hasMkdocs(): boolean {
+  try {
+    execFileSync('mkdocs', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The example backend's features and its real app-config.yaml (with
+ * HG_DEMO_PORT set to the test server's port), against the demo repositories
+ * built as scripts/start.sh builds them and served by a real hg serve.
+ */
+describe('example backend', () => {
+  let tempDir: { path: string; remove(): Promise<void> };
+  let server: HgTestServer;
+  let backendUrl: string;
+  const savedPort = process.env.HG_DEMO_PORT;
+
+  const get = (urlPath: string, init?: RequestInit) =>
+    fetch(`${backendUrl}${urlPath}`, {
+      ...init,
+      headers: {
+        Authorization: mockCredentials.user.header(),
+        ...init?.headers,
+      },
+    });
+
+  const entityByName = (kind: string, name: string) =>
+    eventually(async () => {
+      const res = await get(
+        `/api/catalog/entities/by-name/${kind}/default/${name}`,
+      );
+      return res.status === 200 ? ((await res.json()) as Entity) : undefined;
+    });
+
+  beforeAll(async () => {
+    tempDir = await createTempDir('backend-test-');
+    server = await startHgServer({ root: path.join(tempDir.path, 'repos') });
+    await buildDemoRepositories({
+      root: server.root,
+      baseUrl: server.baseUrl,
+    });
+
+    // Everything the backend writes goes to the temp directory.
+    const workingDirectory = path.join(tempDir.path, 'work');
+    const publishDirectory = path.join(tempDir.path, 'techdocs');
+    await fs.mkdir(workingDirectory);
+    await fs.mkdir(publishDirectory);
+    const overrides = path.join(tempDir.path, 'app-config.test.yaml');
+    await fs.writeFile(
+      overrides,
+      stringifyYaml({
+        backend: { workingDirectory },
+        techdocs: { publisher: { local: { publishDirectory } } },
+      }),
+    );
+
+    process.env.HG_DEMO_PORT = String(server.port);
+    const backend = await startTestBackend({
+      features: [
+        ...backendFeatures,
+        rootConfigServiceFactory({
+          argv: [
+            '--config',
+            path.resolve(__dirname, '../app-config.yaml'),
+            '--config',
+            overrides,
+          ],
+          watch: false,
+        }),
+      ],
+    });
+    backendUrl = `http://localhost:${backend.server.port()}`;
+  });
+
+  afterAll(async () => {
+    if (savedPort === undefined) {
+      delete process.env.HG_DEMO_PORT;
+    } else {
+      process.env.HG_DEMO_PORT = savedPort;
+    }
+    // startTestBackend stops the backend after all tests.
+    await server?.stop();
+    await tempDir?.remove();
+  });
+
+  it('lists the demo component, read from hgweb', async () => {
+    const entity = await entityByName('component', 'hg-demo-service');
+    expect(entity.spec?.type).toBe('service');
+    expect(
+      entity.metadata.annotations?.['backstage.io/managed-by-location'],
+    ).toBe(`url:${server.baseUrl}/demo/service/file/default/catalog-info.yaml`);
+  });
+
+  it('lists the demo template', async () => {
+    const entity = await entityByName('template', 'hg-demo-service-template');
+    expect(entity.apiVersion).toBe('scaffolder.backstage.io/v1beta3');
+
+    // Both locations were processed without errors.
+    const locations = await eventually(async () => {
+      const res = await get('/api/catalog/entities?filter=kind=location');
+      const list = (await res.json()) as Entity[];
+      return list.length === 2 ? list : undefined;
+    });
+    for (const location of locations) {
+      const status = (location as { status?: { items?: unknown[] } }).status;
+      expect(status?.items ?? []).toEqual([]);
+    }
+  });
+
+  it('runs the template against the skeleton in hg (dry run)', async () => {
+    const template = await entityByName('template', 'hg-demo-service-template');
+    const res = await get('/api/scaffolder/v2/dry-run', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        template,
+        values: { name: 'my-service', description: 'Made in a test' },
+        secrets: {},
+        directoryContents: [],
+      }),
+    });
+    expect(res.status).toBe(200);
+    const result = (await res.json()) as {
+      directoryContents: { path: string; base64Content: string }[];
+    };
+    const files = Object.fromEntries(
+      result.directoryContents.map(f => [
+        f.path,
+        Buffer.from(f.base64Content, 'base64').toString('utf8'),
+      ]),
+    );
+    expect(Object.keys(files).sort()).toEqual([
+      'README.md',
+      'catalog-info.yaml',
+      'docs/index.md',
+      'mkdocs.yml',
+    ]);
+    expect(files['catalog-info.yaml']).toContain('name: my-service');
+    expect(files['README.md']).toContain('Made in a test');
+  });
+
+  // mkdocs is not installed by scripts/setup.sh; without it TechDocs cannot build.
+  (hasMkdocs() ? describe : describe.skip)('TechDocs (needs mkdocs)', () => {
+    it('builds and serves the docs of the demo component', async () => {
+      await entityByName('component', 'hg-demo-service');
+      const sync = await get(
+        '/api/techdocs/sync/default/component/hg-demo-service',
+      );
+      expect(sync.status).toBe(200);
+      const events = await sync.text();
+      expect(events).toContain('event: finish');
+      expect(events).not.toContain('event: error');
+
+      const docs =
+        '/api/techdocs/static/docs/default/component/hg-demo-service';
+      const page = await get(`${docs}/index.html`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('<title>Demo service</title>');
+      expect(html).toContain('docs/index.md');
+      expect((await get(`${docs}/operations/index.html`)).status).toBe(200);
+    });
+  });
+});

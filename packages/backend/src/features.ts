@@ -1,0 +1,36 @@
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import mercurialUrlReader from '@backstage-mercurial/backend-module-url-reader';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import techdocsPlugin from '@backstage/plugin-techdocs-backend';
+
+/**
+ * The plugins and modules of the example backend, shared by `index.ts` and
+ * the tests, which start a backend with the same features.
+ */
+export const backendFeatures = [
+  // The Mercurial URL reader: catalog `url` locations, TechDocs and the
+  // scaffolder's fetch actions read from hgweb (config: integrations.mercurial).
+  mercurialUrlReader,
+  catalogPlugin,
+  // Lets the catalog accept Template entities.
+  catalogModuleScaffolderEntityModel,
+  scaffolderPlugin,
+  techdocsPlugin,
+];
