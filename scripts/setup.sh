@@ -38,6 +38,15 @@ if ! hg_ok; then
 fi
 hg_ok || { echo "Mercurial 5.0 or newer is needed (found: $(hg --version --quiet 2>&1 || echo none))" >&2; exit 1; }
 
+# OpenSSH server and client: the ssh tests run a real sshd on 127.0.0.1
+# (startSshServer of @backstage-mercurial/test-utils) and hg over ssh.
+ssh_ok() { [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null && command -v ssh-keygen >/dev/null; }
+if ! ssh_ok; then
+  log "Installing the OpenSSH server and client"
+  apt_install openssh-server openssh-client
+fi
+ssh_ok || { echo "The OpenSSH server (/usr/sbin/sshd) and client (ssh, ssh-keygen) are needed" >&2; exit 1; }
+
 # Yarn 4 through corepack, from the registry npm is configured with.
 registry=$(npm config get registry)
 registry=${registry%/}

@@ -38,3 +38,9 @@ export type {
   BasicAuthProxy,
   BasicAuthProxyOptions,
 } from './authProxy';
+export { generateSshKeyPair, startSshServer } from './sshServer';
+export type {
+  SshKeyPair,
+  SshTestServer,
+  SshTestServerOptions,
+} from './sshServer';
