@@ -228,7 +228,7 @@ export function redactUrl(url: string): string {
 export function isRepositoryNotFound(error: unknown): boolean {
   return (
     error instanceof HgCommandError &&
-    /not found|does not exist|no suitable response|HTTP Error 404/i.test(
+    /repository .* not found|\.hg not found|does not exist|HTTP Error 404/i.test(
       error.stderr,
     )
   );

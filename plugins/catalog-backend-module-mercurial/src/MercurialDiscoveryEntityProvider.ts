@@ -1,0 +1,255 @@
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  getMercurialBrowseUrl,
+  getMercurialRequestOptions,
+  MercurialIntegration,
+  MercurialIntegrations,
+} from '@backstage-mercurial/integration';
+import {
+  LoggerService,
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
+  SchedulerService,
+  SchedulerServiceTaskRunner,
+  UrlReaderService,
+} from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+import {
+  EntityProvider,
+  EntityProviderConnection,
+  locationSpecToLocationEntity,
+} from '@backstage/plugin-catalog-node';
+
+/** How many repositories are checked for the catalog file at once. */
+const CONCURRENCY = 8;
+
+/**
+ * One `catalog.providers.mercurial.<id>` entry, read.
+ *
+ * @public
+ */
+export interface MercurialDiscoveryConfig {
+  id: string;
+  host: string;
+  catalogPath: string;
+  revision: string;
+  repositories?: RegExp;
+}
+
+/**
+ * The counts of one discovery run.
+ *
+ * @public
+ */
+export interface MercurialDiscoveryResult {
+  seen: number;
+  matched: number;
+  registered: number;
+}
+
+/**
+ * Discovers repositories on a Mercurial server (hgweb's repository index),
+ * and registers a `url` location for each one that has the catalog file (a
+ * path or a glob). Each run is a full mutation: locations of repositories or
+ * files that went away are removed.
+ *
+ * @public
+ */
+export class MercurialDiscoveryEntityProvider implements EntityProvider {
+  private connection?: EntityProviderConnection;
+
+  /**
+   * One provider per `catalog.providers.mercurial.<id>` entry.
+   */
+  static fromConfig(
+    config: Config,
+    options: {
+      logger: LoggerService;
+      reader: UrlReaderService;
+      scheduler?: SchedulerService;
+      schedule?: SchedulerServiceTaskRunner;
+    },
+  ): MercurialDiscoveryEntityProvider[] {
+    const integrations = MercurialIntegrations.fromConfig(config);
+    const providers = config.getOptionalConfig('catalog.providers.mercurial');
+    if (!providers) {
+      return [];
+    }
+    return providers.keys().map(id => {
+      const entry = providers.getConfig(id);
+      const where = `catalog.providers.mercurial.${id}`;
+      const host = entry.getString('host');
+      const integration = integrations.byHost(host);
+      if (!integration) {
+        throw new InputError(
+          `Invalid ${where} config: no integrations.mercurial entry for host '${host}'`,
+        );
+      }
+      const pattern = entry.getOptionalString('repositories');
+      let repositories: RegExp | undefined;
+      if (pattern !== undefined) {
+        try {
+          repositories = new RegExp(pattern);
+        } catch (e) {
+          throw new InputError(
+            `Invalid ${where} config: 'repositories' is not a regular expression: ${(e as Error).message}`,
+          );
+        }
+      }
+      const catalogPath = (
+        entry.getOptionalString('catalogPath') ?? 'catalog-info.yaml'
+      ).replace(/^\/+/, '');
+      if (!catalogPath || catalogPath.split('/').includes('..')) {
+        throw new InputError(
+          `Invalid ${where} config: 'catalogPath' must be a path or glob inside the repository`,
+        );
+      }
+      let taskRunner = options.schedule;
+      if (!taskRunner) {
+        if (!options.scheduler || !entry.has('schedule')) {
+          throw new InputError(
+            `Invalid ${where} config: 'schedule' is required (e.g. { frequency: { minutes: 30 }, timeout: { minutes: 3 } })`,
+          );
+        }
+        taskRunner = options.scheduler.createScheduledTaskRunner(
+          readSchedulerServiceTaskScheduleDefinitionFromConfig(
+            entry.getConfig('schedule'),
+          ),
+        );
+      }
+      return new MercurialDiscoveryEntityProvider(
+        {
+          id,
+          host,
+          catalogPath,
+          revision: entry.getOptionalString('revision') ?? 'default',
+          repositories,
+        },
+        integration,
+        options.reader,
+        options.logger,
+        taskRunner,
+      );
+    });
+  }
+
+  constructor(
+    private readonly config: MercurialDiscoveryConfig,
+    private readonly integration: MercurialIntegration,
+    private readonly reader: UrlReaderService,
+    private readonly logger: LoggerService,
+    private readonly taskRunner: SchedulerServiceTaskRunner,
+  ) {}
+
+  getProviderName(): string {
+    return `MercurialDiscoveryEntityProvider:${this.config.id}`;
+  }
+
+  async connect(connection: EntityProviderConnection): Promise<void> {
+    this.connection = connection;
+    await this.taskRunner.run({
+      id: `${this.getProviderName()}:refresh`,
+      fn: async () => {
+        try {
+          await this.refresh();
+        } catch (error) {
+          this.logger.error(
+            `${this.getProviderName()} failed: ${(error as Error).message}`,
+          );
+        }
+      },
+    });
+  }
+
+  /** Runs discovery once and applies the result to the catalog. */
+  async refresh(): Promise<MercurialDiscoveryResult> {
+    if (!this.connection) {
+      throw new Error(`${this.getProviderName()} is not connected`);
+    }
+    const names = await this.listRepositories();
+    const matching = names.filter(
+      name => !this.config.repositories || this.config.repositories.test(name),
+    );
+    const targets: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < matching.length) {
+        const name = matching[next++];
+        const target = getMercurialBrowseUrl(this.integration.config, {
+          repositoryPath: name,
+          revision: this.config.revision,
+          path: this.config.catalogPath,
+        });
+        try {
+          const { files } = await this.reader.search(target);
+          if (files.length > 0) {
+            targets.push(target);
+          }
+        } catch (error) {
+          this.logger.warn(
+            `${this.getProviderName()}: could not look for ${this.config.catalogPath} in '${name}': ${(error as Error).message}`,
+          );
+        }
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(CONCURRENCY, matching.length) }, worker),
+    );
+    targets.sort();
+    await this.connection.applyMutation({
+      type: 'full',
+      entities: targets.map(target => {
+        const location = { type: 'url', target, presence: 'optional' as const };
+        return {
+          locationKey: this.getProviderName(),
+          entity: locationSpecToLocationEntity({ location }),
+        };
+      }),
+    });
+    const result = {
+      seen: names.length,
+      matched: matching.length,
+      registered: targets.length,
+    };
+    this.logger.info(
+      `${this.getProviderName()}: saw ${result.seen} repositories on ${this.config.host}, ${result.matched} matched, registered ${result.registered} with ${this.config.catalogPath}`,
+    );
+    return result;
+  }
+
+  /** Repository paths from hgweb's index (`/?style=json`). */
+  private async listRepositories(): Promise<string[]> {
+    const url = `${this.integration.config.baseUrl}/?style=json`;
+    const response = await fetch(url, {
+      ...getMercurialRequestOptions(this.integration.config),
+      redirect: 'error',
+    });
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new Error(
+        `Could not list the repositories of ${this.config.host}: ${url} answered HTTP ${response.status}`,
+      );
+    }
+    const body = (await response.json()) as {
+      entries?: Array<{ name?: string }>;
+    };
+    return (body.entries ?? [])
+      .map(e => e.name?.replace(/^\/+|\/+$/g, ''))
+      .filter((name): name is string => Boolean(name));
+  }
+}

@@ -1,0 +1,91 @@
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  getMercurialBrowseUrl,
+  MercurialIntegrations,
+  parseMercurialUrl,
+} from '@backstage-mercurial/integration';
+import { ANNOTATION_SOURCE_LOCATION, Entity } from '@backstage/catalog-model';
+import { Config } from '@backstage/config';
+import { LocationSpec } from '@backstage/plugin-catalog-common';
+import { CatalogProcessor } from '@backstage/plugin-catalog-node';
+
+/**
+ * Gives entities read from a Mercurial location what Backstage gives those
+ * of a GitHub one: `backstage.io/source-location`
+ * (`url:{baseUrl}/{repo}/file/{rev}/{dir}/`, with the revision of the
+ * location URL), so that `backstage.io/techdocs-ref: dir:.` and source links
+ * work. hgweb has no web editor, so no `backstage.io/edit-url` is set.
+ * Values written in the entity file win.
+ *
+ * @public
+ */
+export class MercurialSourceLocationProcessor implements CatalogProcessor {
+  static fromConfig(config: Config): MercurialSourceLocationProcessor {
+    return new MercurialSourceLocationProcessor(
+      MercurialIntegrations.fromConfig(config),
+    );
+  }
+
+  constructor(private readonly integrations: MercurialIntegrations) {}
+
+  getProcessorName(): string {
+    return 'MercurialSourceLocationProcessor';
+  }
+
+  async preProcessEntity(
+    entity: Entity,
+    location: LocationSpec,
+  ): Promise<Entity> {
+    if (location.type !== 'url') {
+      return entity;
+    }
+    const integration = this.integrations.byUrl(location.target);
+    if (!integration) {
+      return entity;
+    }
+    if (entity.metadata.annotations?.[ANNOTATION_SOURCE_LOCATION]) {
+      return entity;
+    }
+    let parsed;
+    try {
+      parsed = parseMercurialUrl(location.target, integration.config);
+    } catch {
+      return entity; // not one of hgweb's file URLs: nothing to say
+    }
+    const directory =
+      parsed.kind === 'file' || parsed.kind === 'raw-file'
+        ? parsed.path.split('/').slice(0, -1).join('/')
+        : parsed.path;
+    const sourceLocation = getMercurialBrowseUrl(integration.config, {
+      repositoryPath: parsed.repositoryPath,
+      revision: parsed.revision,
+      path: directory,
+      directory: true,
+    });
+    return {
+      ...entity,
+      metadata: {
+        ...entity.metadata,
+        annotations: {
+          ...entity.metadata.annotations,
+          [ANNOTATION_SOURCE_LOCATION]: `url:${sourceLocation}`,
+        },
+      },
+    };
+  }
+}
