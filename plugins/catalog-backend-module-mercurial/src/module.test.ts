@@ -30,6 +30,7 @@ import {
 import { CatalogClient } from '@backstage/catalog-client';
 import { Entity } from '@backstage/catalog-model';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
+import { ServiceFactory } from '@backstage/backend-plugin-api';
 import fs from 'fs-extra';
 import { catalogModuleMercurial } from './module';
 import { MercurialSourceLocationProcessor } from './MercurialSourceLocationProcessor';
@@ -212,7 +213,13 @@ describe('MercurialDiscoveryEntityProvider in a real catalog', () => {
   let work: { path: string; remove(): Promise<void> };
   let logger: ReturnType<typeof mockServices.logger.mock>;
   // Runs scheduled tasks at start-up, then only when triggered.
-  const scheduler = mockServices.scheduler();
+  // (The instance is a MockSchedulerService, whose type is not exported.)
+  const scheduler = mockServices.scheduler() as ReturnType<
+    typeof mockServices.scheduler
+  > & {
+    factory(): ServiceFactory;
+    triggerTask(id: string): Promise<void>;
+  };
 
   beforeAll(async () => {
     server = await startHgServer({
