@@ -1,0 +1,51 @@
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { HumanDuration } from '@backstage/types';
+
+export interface Config {
+  /** The Mercurial history plugin (`/api/mercurial`). */
+  mercurial?: {
+    cache?: {
+      /**
+       * How long an answer stays in the cache service. Answers are keyed by
+       * the repository's state (heads, bookmarks, the revision's node), so
+       * this bounds memory, not staleness. Default 1 hour.
+       */
+      ttl?: HumanDuration | string;
+      /**
+       * How long the answer of a head check (one small wire-protocol
+       * request) is reused for further requests about the same repository
+       * and revision. A push shows after at most this long. 0 checks on
+       * every request. Default 5 seconds.
+       */
+      headCheckTtl?: HumanDuration | string;
+    };
+    contributors?: {
+      /**
+       * The most changesets the contributors route reads (newest first);
+       * older ones are left out and the answer says `truncated`. Default
+       * 5000, at most 100000.
+       */
+      maxCommits?: number;
+    };
+    /**
+     * The timeout of each request to a Mercurial server. Default 30
+     * seconds.
+     */
+    requestTimeout?: HumanDuration | string;
+  };
+}

@@ -1,0 +1,54 @@
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { MercurialHistoryService } from './service/MercurialHistoryService';
+import { createRouter } from './service/router';
+
+/**
+ * Commit history, contributors and repository summaries of entities whose
+ * source location is an hg repository, at `/api/mercurial`:
+ * `backend.add(import('@backstage-mercurial/plugin-mercurial-backend'))`.
+ *
+ * @public
+ */
+export const mercurialPlugin = createBackendPlugin({
+  pluginId: 'mercurial',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        cache: coreServices.cache,
+        httpAuth: coreServices.httpAuth,
+        httpRouter: coreServices.httpRouter,
+        catalog: catalogServiceRef,
+      },
+      async init({ config, logger, cache, httpAuth, httpRouter, catalog }) {
+        const service = MercurialHistoryService.fromConfig(config, {
+          logger,
+          cache,
+          catalog,
+        });
+        httpRouter.use(await createRouter({ httpAuth, service }));
+      },
+    });
+  },
+});
