@@ -152,7 +152,8 @@ describe.each([
     it('reads a file by browse URL and by raw-file URL, streamable, with an etag', async () => {
       const response = await s.reader.readUrl(`${repo}/file/default/README.md`);
       expect((await response.buffer()).toString()).toBe('# Service v2\n');
-      expect(response.etag).toMatch(/^W\/"\d+"$/);
+      // the node of the default branch's head, not hgweb's mtime-based ETag
+      expect(response.etag).toBe(node[1]);
 
       const raw = await s.reader.readUrl(
         `${repo}/raw-file/${node[0]}/README.md`,
@@ -204,6 +205,20 @@ describe.each([
       });
     });
 
+    it('answers an unchanged etag with one look-up, and a node-pinned URL with none', async () => {
+      const before = s.mercurial().requestCount;
+      await expect(
+        s.reader.readUrl(`${repo}/file/default/README.md`, { etag: node[1] }),
+      ).rejects.toMatchObject({ name: 'NotModifiedError' });
+      expect(s.mercurial().requestCount - before).toBe(1);
+      await expect(
+        s.reader.readUrl(`${repo}/raw-file/${node[0]}/README.md`, {
+          etag: node[0],
+        }),
+      ).rejects.toMatchObject({ name: 'NotModifiedError' });
+      expect(s.mercurial().requestCount - before).toBe(1);
+    });
+
     it('honours lastModifiedAfter with the date of the last change to the file', async () => {
       await expect(
         s.reader.readUrl(`${repo}/file/default/README.md`, {
@@ -231,7 +246,7 @@ describe.each([
       [
         'a missing revision',
         'file/no-such-rev/README.md',
-        /was not found on the Mercurial server .*revision not found: no-such-rev/,
+        /revision 'no-such-rev' of repository 'team\/service' was not found on the Mercurial server/,
       ],
     ])('answers NotFoundError for %s', async (_what, suffix, message) => {
       await expect(s.reader.readUrl(`${repo}/${suffix}`)).rejects.toMatchObject(
@@ -382,15 +397,15 @@ describe.each([
       ).toEqual([]);
     });
 
-    it('returns every file matching a glob, with node-pinned URLs', async () => {
+    it('returns every file matching a glob at the resolved node, with URLs that keep the revision of the search URL', async () => {
       const found = await s.reader.search(
         `${repo}/file/default/**/catalog-info.yaml`,
       );
       expect(found.etag).toBe(node[1]);
       expect(found.files.map(f => f.url)).toEqual([
-        `${repo}/file/${node[1]}/catalog-info.yaml`,
-        `${repo}/file/${node[1]}/sub/catalog-info.yaml`,
-        `${repo}/file/${node[1]}/sub/deep/er/catalog-info.yaml`,
+        `${repo}/file/default/catalog-info.yaml`,
+        `${repo}/file/default/sub/catalog-info.yaml`,
+        `${repo}/file/default/sub/deep/er/catalog-info.yaml`,
       ]);
       expect((await found.files[2].content()).toString()).toBe(
         'kind: Resource\n',
@@ -398,7 +413,7 @@ describe.each([
 
       const docs = await s.reader.search(`${repo}/file/tip/docs/*.md`);
       expect(docs.files.map(f => f.url)).toEqual([
-        `${repo}/file/${node[2]}/docs/index.md`,
+        `${repo}/file/tip/docs/index.md`,
       ]);
 
       await expect(
@@ -485,7 +500,7 @@ describe('MercurialUrlReader and credentials', () => {
       await expect(
         anonymous.readUrl(`${proxy.baseUrl}/r/file/tip/a.txt`),
       ).rejects.toThrow(
-        `The Mercurial server ${proxy.host} requires credentials for file 'a.txt' at revision 'tip' of repository 'r' (HTTP 401), and none are configured`,
+        `The Mercurial server ${proxy.host} requires credentials for repository 'r' (HTTP 401), and none are configured`,
       );
 
       const wrong = make({ username: 'alice', password: 'pw-Wrong-0000' });
@@ -537,7 +552,8 @@ describe('MercurialUrlReader and credentials', () => {
         factories: [MercurialUrlReader.factory],
       });
       const response = await reader.readUrl(
-        `http://${host}/r/raw-file/tip/a.txt`,
+        // pinned to a node: no look-up, straight to the file
+        `http://${host}/r/raw-file/${'a'.repeat(40)}/a.txt`,
       );
       expect((await response.buffer()).toString()).toBe('elsewhere\n');
       expect(seen).toEqual(['Bearer tok-Secret-77', undefined]);

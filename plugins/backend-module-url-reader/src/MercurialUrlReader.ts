@@ -161,27 +161,31 @@ export class MercurialUrlReader implements UrlReaderService {
     const { config } = this.integration;
     const what = `file '${parsed.path}' at revision '${parsed.revision}' of repository '${parsed.repositoryPath}'`;
 
+    // The etag is the node the revision resolves to: hgweb's own ETag (a
+    // modification time in whole seconds) can repeat across quick commits
+    // and can change before a commit is visible, so it cannot be trusted to
+    // tell whether the file changed. A URL pinned to a node needs no look-up.
+    const node = NODE_RE.test(parsed.revision)
+      ? parsed.revision
+      : await this.resolveNode(parsed, options?.signal);
+    if (options?.etag === node) {
+      throw new NotModifiedError();
+    }
+    const atNode = { ...parsed, revision: node };
+
     let lastModifiedAt: Date | undefined;
     if (options?.lastModifiedAfter) {
-      lastModifiedAt = await this.lastChange(parsed, what, options.signal);
+      lastModifiedAt = await this.lastChange(atNode, what, options.signal);
       if (lastModifiedAt <= options.lastModifiedAfter) {
         throw new NotModifiedError();
       }
     }
 
-    const headers: Record<string, string> = {};
-    if (options?.etag) {
-      headers['If-None-Match'] = options.etag;
-    }
     const response = await this.http.fetch(
       this.integration,
-      getMercurialRawFileUrl(config, { ...parsed, path: parsed.path }),
-      { headers, signal: options?.signal },
+      getMercurialRawFileUrl(config, { ...atNode, path: parsed.path }),
+      { signal: options?.signal },
     );
-    if (response.status === 304) {
-      await response.body?.cancel();
-      throw new NotModifiedError();
-    }
     if (!response.ok) {
       return this.http.throwForStatus(this.integration, response, what);
     }
@@ -200,10 +204,7 @@ export class MercurialUrlReader implements UrlReaderService {
     }
     return ReadUrlResponseFactory.fromReadable(
       Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
-      {
-        etag: response.headers.get('etag') ?? undefined,
-        lastModifiedAt,
-      },
+      { etag: node, lastModifiedAt },
     );
   }
 
@@ -333,9 +334,13 @@ export class MercurialUrlReader implements UrlReaderService {
     return {
       etag: node,
       files: paths.sort().map(filePath => ({
+        // The URL keeps the revision as the search URL wrote it, as
+        // Backstage's own readers do: the catalog keys entities by this URL,
+        // and a node-pinned one would change with every commit (the catalog
+        // would then orphan the entities). The content is read at the node.
         url: getMercurialBrowseUrl(config, {
           repositoryPath: parsed.repositoryPath,
-          revision: node,
+          revision: parsed.revision,
           path: filePath,
         }),
         content: async () => {
