@@ -104,6 +104,8 @@ export const hgCommands = {
     /** Clone everything, then update the working directory to this revision. */
     updateRevision?: string;
     noUpdate?: boolean;
+    /** Ask for a stream clone (`--stream`); hg falls back when refused. */
+    stream?: boolean;
   }): HgCommand<void> {
     assertSafeHgUrl('source', options.source);
     assertSafeHgValue('destination', options.dest);
@@ -118,6 +120,9 @@ export const hgCommands = {
     }
     if (options.noUpdate) {
       args.push('--noupdate');
+    }
+    if (options.stream) {
+      args.push('--stream');
     }
     args.push('--', options.source, options.dest);
     return { args, parse: nothing };
