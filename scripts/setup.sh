@@ -38,6 +38,12 @@ if ! hg_ok; then
 fi
 hg_ok || { echo "Mercurial 5.0 or newer is needed (found: $(hg --version --quiet 2>&1 || echo none))" >&2; exit 1; }
 
+# MkDocs: TechDocs builds docs with it (generator runIn: local), in the tests and in the demo.
+if ! command -v mkdocs >/dev/null; then
+  log "Installing MkDocs"
+  apt_install mkdocs
+fi
+
 # OpenSSH server and client: the ssh tests run a real sshd on 127.0.0.1
 # (startSshServer of @backstage-mercurial/test-utils) and hg over ssh.
 ssh_ok() { [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null && command -v ssh-keygen >/dev/null; }

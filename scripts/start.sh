@@ -32,6 +32,7 @@ base_url=http://127.0.0.1:$port
 backend_dir=$repo_root/packages/backend
 work=$backend_dir/.hg-demo
 repos=$work/repos
+export HG_DEMO_ROOT=$repos # localRoot of the demo integration: publish:hg creates repositories there
 
 # True when something accepts connections on 127.0.0.1:$1.
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

@@ -14,7 +14,6 @@
  * limitations under the License.
  */
 
-import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { rootConfigServiceFactory } from '@backstage/backend-defaults/rootConfig';
@@ -50,15 +49,6 @@ async function eventually<T>(fn: () => Promise<T | undefined>): Promise<T> {
   }
 }
 
-function hasMkdocs(): boolean {
-  try {
-    execFileSync('mkdocs', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The example backend's features and its real app-config.yaml (with
  * HG_DEMO_PORT set to the test server's port), against the demo repositories
@@ -69,6 +59,7 @@ describe('example backend', () => {
   let server: HgTestServer;
   let backendUrl: string;
   const savedPort = process.env.HG_DEMO_PORT;
+  const savedRoot = process.env.HG_DEMO_ROOT;
 
   const get = (urlPath: string, init?: RequestInit) =>
     fetch(`${backendUrl}${urlPath}`, {
@@ -110,6 +101,7 @@ describe('example backend', () => {
     );
 
     process.env.HG_DEMO_PORT = String(server.port);
+    process.env.HG_DEMO_ROOT = server.root;
     const backend = await startTestBackend({
       features: [
         ...backendFeatures,
@@ -133,6 +125,11 @@ describe('example backend', () => {
     } else {
       process.env.HG_DEMO_PORT = savedPort;
     }
+    if (savedRoot === undefined) {
+      delete process.env.HG_DEMO_ROOT;
+    } else {
+      process.env.HG_DEMO_ROOT = savedRoot;
+    }
     // startTestBackend stops the backend after all tests.
     await server?.stop();
     await tempDir?.remove();
@@ -150,11 +147,12 @@ describe('example backend', () => {
     const entity = await entityByName('template', 'hg-demo-service-template');
     expect(entity.apiVersion).toBe('scaffolder.backstage.io/v1beta3');
 
-    // Both locations were processed without errors.
+    // The two discovered locations and the templates repository's own
+    // Location entity were processed without errors.
     const locations = await eventually(async () => {
       const res = await get('/api/catalog/entities?filter=kind=location');
       const list = (await res.json()) as Entity[];
-      return list.length === 2 ? list : undefined;
+      return list.length === 3 ? list : undefined;
     });
     for (const location of locations) {
       const status = (location as { status?: { items?: unknown[] } }).status;
@@ -194,8 +192,63 @@ describe('example backend', () => {
     expect(files['README.md']).toContain('Made in a test');
   });
 
-  // mkdocs is not installed by scripts/setup.sh; without it TechDocs cannot build.
-  (hasMkdocs() ? describe : describe.skip)('TechDocs (needs mkdocs)', () => {
+  it('runs the template for real: publish:hg creates the repository in localRoot, catalog:register adds it', async () => {
+    await entityByName('template', 'hg-demo-service-template');
+    const created = await get('/api/scaffolder/v2/tasks', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        templateRef: 'template:default/hg-demo-service-template',
+        values: { name: 'made-in-test', description: 'Published by a test' },
+      }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const task = await eventually(async () => {
+      const body = (await (
+        await get(`/api/scaffolder/v2/tasks/${id}`)
+      ).json()) as { status: string };
+      return ['completed', 'failed'].includes(body.status) ? body : undefined;
+    });
+    expect(task.status).toBe('completed');
+    expect(
+      await fs.readFile(
+        path.join(server.root, 'demo/made-in-test/.hg/store/00changelog.i'),
+      ),
+    ).toBeTruthy();
+    const entity = await entityByName('component', 'made-in-test');
+    expect(
+      entity.metadata.annotations?.['backstage.io/source-location'],
+    ).toMatch(
+      new RegExp(
+        `^url:${server.baseUrl}/demo/made-in-test/file/[0-9a-f]{40}/$`,
+      ),
+    );
+  });
+
+  it('answers the commit history and summary of the demo component', async () => {
+    await entityByName('component', 'hg-demo-service');
+    const commits = await eventually(async () => {
+      const res = await get(
+        '/api/mercurial/entities/component/default/hg-demo-service/commits?limit=5',
+      );
+      return res.status === 200 ? ((await res.json()) as any) : undefined;
+    });
+    expect(commits.commits[0]).toMatchObject({
+      node: expect.stringMatching(/^[0-9a-f]{40}$/),
+      author: { name: 'Backstage Demo', email: 'demo@example.com' },
+    });
+    const summary = await get(
+      '/api/mercurial/entities/component/default/hg-demo-service/summary',
+    );
+    expect(summary.status).toBe(200);
+    expect(((await summary.json()) as any).repositoryUrl).toBe(
+      `${server.baseUrl}/demo/service`,
+    );
+  });
+
+  // scripts/setup.sh installs mkdocs; TechDocs needs it to build.
+  describe('TechDocs', () => {
     it('builds and serves the docs of the demo component', async () => {
       await entityByName('component', 'hg-demo-service');
       const sync = await get(

@@ -146,7 +146,7 @@ describe('demo repositories', () => {
     );
   });
 
-  it('matches the catalog locations of app-config.yaml', async () => {
+  it('matches the integration and discovery config of app-config.yaml', async () => {
     const config = parseYaml(
       await fs.readFile(path.resolve(__dirname, '../app-config.yaml'), 'utf8'),
     );
@@ -156,16 +156,15 @@ describe('demo repositories', () => {
     const [integration] = config.integrations.mercurial;
     expect(subst(integration.baseUrl)).toBe(server.baseUrl);
     expect(subst(integration.host)).toBe(server.host);
+    expect(integration.localRoot).toBe('${HG_DEMO_ROOT}');
 
-    const targets: string[] = config.catalog.locations.map(
-      (l: { target: string }) => subst(l.target),
-    );
-    expect(targets).toEqual([
-      `${server.baseUrl}/demo/service/file/default/catalog-info.yaml`,
-      `${server.baseUrl}/demo/templates/file/default/template.yaml`,
-    ]);
-    for (const target of targets) {
-      const res = await fetch(target);
+    const discovery = config.catalog.providers.mercurial.demo;
+    expect(subst(discovery.host)).toBe(server.host);
+    // every demo repository has the file the provider looks for
+    for (const repo of ['demo/service', 'demo/templates']) {
+      const res = await fetch(
+        `${server.baseUrl}/${repo}/raw-file/default/${discovery.catalogPath}`,
+      );
       expect(res.status).toBe(200);
     }
   });

@@ -15,6 +15,9 @@
  */
 
 import mercurialUrlReader from '@backstage-mercurial/backend-module-url-reader';
+import catalogModuleMercurial from '@backstage-mercurial/plugin-catalog-backend-module-mercurial';
+import mercurialPlugin from '@backstage-mercurial/plugin-mercurial-backend';
+import scaffolderModuleMercurial from '@backstage-mercurial/plugin-scaffolder-backend-module-mercurial';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
@@ -31,6 +34,13 @@ export const backendFeatures = [
   catalogPlugin,
   // Lets the catalog accept Template entities.
   catalogModuleScaffolderEntityModel,
+  // source-location for hg-hosted entities (so techdocs-ref dir:. works) and
+  // discovery of the demo server's repositories (catalog.providers.mercurial).
+  catalogModuleMercurial,
   scaffolderPlugin,
+  // publish:hg, hg:clone, hg:commit, hg:push
+  scaffolderModuleMercurial,
   techdocsPlugin,
+  // commit history, contributors and summaries: /api/mercurial/entities/...
+  mercurialPlugin,
 ];
