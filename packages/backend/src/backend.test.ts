@@ -24,6 +24,7 @@ import {
 import { Entity } from '@backstage/catalog-model';
 import {
   createTempDir,
+  eventually,
   startHgServer,
   HgTestServer,
 } from '@backstage-mercurial/test-utils';
@@ -36,18 +37,6 @@ import { backendFeatures } from './features';
 // bounded by these timeouts only.
 jest.setTimeout(180_000);
 
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
-/** Polls until `fn` returns something other than undefined. */
-async function eventually<T>(fn: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) {
-      return value;
-    }
-    await sleep(500);
-  }
-}
 
 /**
  * The example backend's features and its real app-config.yaml (with
@@ -71,7 +60,7 @@ describe('example backend', () => {
     });
 
   const entityByName = (kind: string, name: string) =>
-    eventually(async () => {
+    eventually('the backend', async () => {
       const res = await get(
         `/api/catalog/entities/by-name/${kind}/default/${name}`,
       );
@@ -149,7 +138,7 @@ describe('example backend', () => {
 
     // The two discovered locations and the templates repository's own
     // Location entity were processed without errors.
-    const locations = await eventually(async () => {
+    const locations = await eventually('the backend', async () => {
       const res = await get('/api/catalog/entities?filter=kind=location');
       const list = (await res.json()) as Entity[];
       return list.length === 3 ? list : undefined;
@@ -204,7 +193,7 @@ describe('example backend', () => {
     });
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
-    const task = await eventually(async () => {
+    const task = await eventually('the backend', async () => {
       const body = (await (
         await get(`/api/scaffolder/v2/tasks/${id}`)
       ).json()) as { status: string };
@@ -228,7 +217,7 @@ describe('example backend', () => {
 
   it('answers the commit history and summary of the demo component', async () => {
     await entityByName('component', 'hg-demo-service');
-    const commits = await eventually(async () => {
+    const commits = await eventually('the backend', async () => {
       const res = await get(
         '/api/mercurial/entities/component/default/hg-demo-service/commits?limit=5',
       );

@@ -32,6 +32,7 @@ export type {
 export { startHgServer } from './server';
 export type { HgTestServer, HgTestServerOptions } from './server';
 export { createTempDir } from './tempDir';
+export { eventually } from './eventually';
 export { startBasicAuthProxy } from './authProxy';
 export type {
   AuthProxyRequest,

@@ -24,6 +24,7 @@
 
 import {
   createTempDir,
+  eventually,
   HgRepositorySpec,
   HgTestServer,
   runHg,
@@ -206,35 +207,6 @@ const REPOSITORIES: Record<string, HgRepositorySpec> = {
     ],
   },
 };
-
-/** Polls `probe` until it returns something other than undefined. */
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  options: { timeoutMs?: number; explain?: () => Promise<string> } = {},
-): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 40_000);
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) {
-        return value;
-      }
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      const explanation = options.explain
-        ? await options.explain().catch(e => `(no explanation: ${e})`)
-        : '';
-      throw new Error(
-        `Timed out waiting for ${what}${lastError ? `; last error: ${lastError}` : ''}${explanation ? `\n${explanation}` : ''}`,
-      );
-    }
-    await new Promise(resolve => setTimeout(resolve, 250));
-  }
-}
 
 /** Writes files into a served repository and commits them. */
 async function commit(

@@ -31,6 +31,7 @@
 import mercurialUrlReaderModule from '@backstage-mercurial/backend-module-url-reader';
 import {
   createTempDir,
+  eventually,
   HgTestServer,
   runHg,
   startHgServer,
@@ -105,29 +106,6 @@ function repositoryFiles(repoUrl: string): Record<string, string> {
     'handbook/mkdocs.yml': mkdocs('hg-handbook'),
     [ENTITIES['hg-handbook'].docs]: page('hg-handbook', 'one'),
   };
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) {
-        return value;
-      }
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Gave up waiting for ${what}${last ? `: ${last}` : ''}`);
-    }
-    await new Promise(r => setTimeout(r, 250));
-  }
 }
 
 /** The requests hg serve logged, as `METHOD /path?query STATUS`. */

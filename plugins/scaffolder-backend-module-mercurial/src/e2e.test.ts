@@ -24,6 +24,7 @@
 
 import {
   createTempDir,
+  eventually,
   HgTestServer,
   runHg,
   startHgServer,
@@ -96,29 +97,6 @@ spec:
   owner: team-platform
   lifecycle: experimental
 `;
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) {
-        return value;
-      }
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Gave up waiting for ${what}${last ? `: ${last}` : ''}`);
-    }
-    await new Promise(r => setTimeout(r, 250));
-  }
-}
 
 describe('a template that publishes to Mercurial, in a real scaffolder', () => {
   let server: HgTestServer;
