@@ -24,10 +24,16 @@ async function tempDir() {
   return fs.mkdtemp(path.join(os.tmpdir(), 'hg-runner-test-'));
 }
 
-async function hgrcDirs() {
-  return (await fs.readdir(os.tmpdir())).filter(n =>
-    n.startsWith('backstage-hg-'),
-  );
+async function eventuallyEmpty(dir: string) {
+  for (let i = 0; i < 100 && (await hgrcDirs(dir)).length > 0; i++) {
+    await new Promise(r => setTimeout(r, 20));
+  }
+  expect(await hgrcDirs(dir)).toEqual([]);
+}
+
+/** The hgrc directories a runner made in `dir` and left behind. */
+async function hgrcDirs(dir: string) {
+  return (await fs.readdir(dir)).filter(n => n.startsWith('backstage-hg-'));
 }
 
 /** A stand-in `hg` that prints a version, for the version check alone. */
@@ -94,8 +100,8 @@ describe('HgRunner', () => {
   });
 
   it('throws the exit code and stderr of a failing command, and removes its hgrc', async () => {
-    const before = await hgrcDirs();
-    const runner = new HgRunner();
+    // A runner of its own temp dir: other test files run hg in parallel.
+    const runner = new HgRunner({ tempDir: dir });
     const error = await runner
       .run(['log', '-R', path.join(dir, 'nowhere')], {
         auth: [{ prefix: 'https://h', username: 'u', password: 'pw-hunter2' }],
@@ -106,7 +112,7 @@ describe('HgRunner', () => {
     expect(error.message).toMatch(
       /^hg log failed with exit code 255: abort: repository .* not found/,
     );
-    expect(await hgrcDirs()).toEqual(before);
+    expect(await hgrcDirs(dir)).toEqual([]);
   });
 
   it('writes credentials to a 0600 file in a 0700 directory, gone afterwards', async () => {
@@ -211,7 +217,7 @@ describe('HgRunner', () => {
   });
 
   it('streams the output of hg archive -t tar -, and fails before streaming when hg does', async () => {
-    const runner = new HgRunner();
+    const runner = new HgRunner({ tempDir: dir });
     const repo = path.join(dir, 'repo');
     await runHgCommand(runner, hgCommands.init({ dest: repo }));
     await fs.outputFile(path.join(repo, 'docs', 'index.md'), '# hi\n');
@@ -224,7 +230,6 @@ describe('HgRunner', () => {
       }),
       { cwd: repo },
     );
-    const before = await hgrcDirs();
     const stream = await runner.stream(
       hgCommands.archive({ revision: 'tip', subPath: 'docs' }).args,
       { cwd: repo },
@@ -238,8 +243,8 @@ describe('HgRunner', () => {
     expect(tarball.toString('latin1')).toMatch(
       /repo-[0-9a-f]{12}\/docs\/index\.md/,
     );
-    await new Promise(r => setTimeout(r, 50));
-    expect(await hgrcDirs()).toEqual(before);
+    // the hgrc directory goes once hg has exited, after the last bytes
+    await eventuallyEmpty(dir);
 
     await expect(
       runner.stream(

@@ -167,6 +167,7 @@ export class HgRunner {
   private readonly hgPath: string;
   private readonly logger?: LoggerService;
   private readonly defaultTimeoutMs: number;
+  private readonly tempDir?: string;
   private version?: Promise<string>;
 
   constructor(options?: {
@@ -175,10 +176,13 @@ export class HgRunner {
     logger?: LoggerService;
     /** Default timeout of a command in milliseconds (10 minutes). */
     defaultTimeoutMs?: number;
+    /** Where the per-command hgrc directories are made (the OS temp dir). */
+    tempDir?: string;
   }) {
     this.hgPath = options?.hgPath ?? 'hg';
     this.logger = options?.logger;
     this.defaultTimeoutMs = options?.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.tempDir = options?.tempDir;
   }
 
   /**
@@ -322,7 +326,9 @@ export class HgRunner {
       });
     }
 
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'backstage-hg-'));
+    const dir = await fs.mkdtemp(
+      path.join(this.tempDir ?? os.tmpdir(), 'backstage-hg-'),
+    );
     const cleanup = () => fs.remove(dir);
     let child: execa.ExecaChildProcess;
     let onAbort: () => void;
