@@ -50,6 +50,13 @@ ssh_ok() { [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null && command -v ssh-
 if ! ssh_ok; then
   log "Installing the OpenSSH server and client"
   apt_install openssh-server openssh-client
+  # Only the sshd binary is wanted: the tests start their own on 127.0.0.1. Debian's package
+  # starts a system-wide sshd on port 22; stop and disable it again.
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+  else
+    as_root service ssh stop >/dev/null 2>&1 || true
+  fi
 fi
 ssh_ok || { echo "The OpenSSH server (/usr/sbin/sshd) and client (ssh, ssh-keygen) are needed" >&2; exit 1; }
 
