@@ -208,6 +208,9 @@ describe('MercurialDiscoveryEntityProvider in a real catalog', () => {
           commits: [{ files: { 'catalog-info.yaml': component('beta') } }],
         },
         'team-a/no-catalog': { commits: [{ files: { 'README.md': 'x' } }] },
+        'team-a/steady': {
+          commits: [{ files: { 'catalog-info.yaml': component('steady') } }],
+        },
         'team-b/gamma': {
           commits: [{ files: { 'catalog-info.yaml': component('gamma') } }],
         },
@@ -285,20 +288,24 @@ describe('MercurialDiscoveryEntityProvider in a real catalog', () => {
   it('registers the repositories that match and have the catalog file, and logs the counts', async () => {
     await eventually('alpha and beta', async () => {
       const names = await components();
-      return names.join(',') === 'alpha,beta' && names;
+      return names.join(',') === 'alpha,beta,steady' && names;
     });
     const info = (logger.info as jest.Mock).mock.calls.map(c => String(c[0]));
     expect(info).toEqual(
       expect.arrayContaining([
         expect.stringMatching(
-          /MercurialDiscoveryEntityProvider:teamA: saw 4 repositories on .*, 3 matched, registered 2 with catalog-info\.yaml/,
+          /MercurialDiscoveryEntityProvider:teamA: saw 5 repositories on .*, 4 matched, registered 3 with catalog-info\.yaml/,
         ),
       ]),
     );
     expect(await discoveredTargets()).toBeDefined();
   });
 
-  it('adds a new repository, and removes one that went away and one whose file went away', async () => {
+  it('adds a new repository, keeps an unchanged one, and removes one that went away and one whose file went away', async () => {
+    const steadyUid = (
+      await client.getEntityByRef('component:default/steady', { token })
+    )?.metadata.uid;
+    expect(steadyUid).toBeDefined();
     await server.addRepository('team-a/delta', {
       commits: [{ files: { 'catalog-info.yaml': component('delta') } }],
     });
@@ -312,14 +319,14 @@ describe('MercurialDiscoveryEntityProvider in a real catalog', () => {
       'MercurialDiscoveryEntityProvider:teamA:refresh',
     );
     expect(String((logger.info as jest.Mock).mock.calls.at(-1)?.[0])).toMatch(
-      /saw 4 repositories on .*, 3 matched, registered 1 with catalog-info\.yaml/,
+      /saw 5 repositories on .*, 4 matched, registered 2 with catalog-info\.yaml/,
     );
     let names: string[] = [];
-    await eventually('delta only', async () => {
+    await eventually('delta and steady', async () => {
       // the entities of removed locations are orphans, deleted by this task
       await scheduler.triggerTask('catalog_orphan_cleanup');
       names = await components();
-      return names.join(',') === 'delta' && names;
+      return names.join(',') === 'delta,steady' && names;
     }).catch(async e => {
       const logs = Object.values(logger)
         .filter(fn => jest.isMockFunction(fn))
@@ -335,5 +342,10 @@ describe('MercurialDiscoveryEntityProvider in a real catalog', () => {
         `${e.message}; components: ${names.join(',')}\n${logs.join('\n')}\n${detail.join('\n')}`,
       );
     });
+    // kept, not removed and re-added: the same entity
+    expect(
+      (await client.getEntityByRef('component:default/steady', { token }))
+        ?.metadata.uid,
+    ).toBe(steadyUid);
   });
 });
