@@ -27,6 +27,7 @@ export { HgCommandError, HgNotAvailableError } from './errors';
 export { assertSafeHgUrl, assertSafeHgValue } from './guard';
 export { redactSecrets } from './redact';
 export { hgCommands, runHgCommand } from './commands';
+export { fetchFromMercurial } from './fetch';
 export type { HgChangeset, HgCommand } from './commands';
 export { DefaultMercurialCredentialsProvider, getHgAuth } from './credentials';
 export type {

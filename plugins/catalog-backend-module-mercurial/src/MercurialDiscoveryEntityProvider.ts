@@ -16,10 +16,10 @@
 
 import {
   getMercurialBrowseUrl,
-  getMercurialRequestOptions,
   MercurialIntegration,
   MercurialIntegrations,
 } from '@backstage-mercurial/integration';
+import { fetchFromMercurial } from '@backstage-mercurial/integration-node';
 import {
   LoggerService,
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
@@ -235,10 +235,7 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
   /** Repository paths from hgweb's index (`/?style=json`). */
   private async listRepositories(): Promise<string[]> {
     const url = `${this.integration.config.baseUrl}/?style=json`;
-    const response = await fetch(url, {
-      ...getMercurialRequestOptions(this.integration.config),
-      redirect: 'error',
-    });
+    const response = await fetchFromMercurial(this.integration.config, url);
     if (!response.ok) {
       await response.body?.cancel();
       throw new Error(

@@ -14,19 +14,17 @@
  * limitations under the License.
  */
 
+import { MercurialIntegration } from '@backstage-mercurial/integration';
 import {
-  getMercurialRequestOptions,
-  MercurialIntegration,
-} from '@backstage-mercurial/integration';
-import { MercurialCredentialsProvider } from '@backstage-mercurial/integration-node';
+  fetchFromMercurial,
+  MercurialCredentialsProvider,
+} from '@backstage-mercurial/integration-node';
 import {
   AuthenticationError,
   NotAllowedError,
   NotFoundError,
   ResponseError,
 } from '@backstage/errors';
-
-const MAX_REDIRECTS = 5;
 
 /**
  * Makes HTTP requests to one Mercurial server: with the integration's
@@ -46,46 +44,11 @@ export class MercurialHttpClient {
     url: string,
     init: { headers?: Record<string, string>; signal?: AbortSignal } = {},
   ): Promise<Response> {
-    let current = url;
-    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      const headers: Record<string, string> = { ...init.headers };
-      if (isUnder(integration, current)) {
-        const credentials = await this.credentialsProvider.getCredentials({
-          url: current,
-        });
-        Object.assign(
-          headers,
-          getMercurialRequestOptions(integration.config, credentials).headers,
-        );
-      }
-      this.requestCount++;
-      let response: Response;
-      try {
-        response = await fetch(current, {
-          headers,
-          redirect: 'manual',
-          signal: init.signal,
-        });
-      } catch (e) {
-        if ((e as Error)?.name === 'AbortError') {
-          throw e;
-        }
-        throw new Error(
-          `Could not reach the Mercurial server ${integration.config.host} at ${stripQuery(current)}: ${(e as Error)?.cause ?? e}`,
-          { cause: e },
-        );
-      }
-      const location = response.headers.get('location');
-      if (response.status >= 300 && response.status < 400 && location) {
-        await response.body?.cancel();
-        current = new URL(location, current).toString();
-        continue;
-      }
-      return response;
-    }
-    throw new Error(
-      `Too many redirects from the Mercurial server ${integration.config.host} for ${stripQuery(url)}`,
-    );
+    this.requestCount++;
+    return fetchFromMercurial(integration.config, url, {
+      ...init,
+      credentials: await this.credentialsProvider.getCredentials({ url }),
+    });
   }
 
   /**
@@ -164,26 +127,4 @@ export async function readErrorText(response: Response): Promise<string> {
     .replace(/^error:\s*/i, '')
     .trim()
     .slice(0, 300);
-}
-
-function isUnder(integration: MercurialIntegration, url: string): boolean {
-  const base = new URL(integration.config.baseUrl);
-  const target = new URL(url);
-  if (target.origin !== base.origin) {
-    return false;
-  }
-  const basePath = base.pathname.replace(/\/+$/, '');
-  return (
-    target.pathname === basePath ||
-    target.pathname.startsWith(`${basePath}/`) ||
-    basePath === ''
-  );
-}
-
-function stripQuery(url: string): string {
-  const parsed = new URL(url);
-  parsed.search = '';
-  parsed.username = '';
-  parsed.password = '';
-  return parsed.toString();
 }

@@ -16,14 +16,12 @@
 
 import {
   getMercurialRepositoryUrl,
-  getMercurialRequestOptions,
-  isMercurialUrlUnderBase,
   MercurialIntegration,
   parseMercurialLookupResponse,
 } from '@backstage-mercurial/integration';
+import { fetchFromMercurial } from '@backstage-mercurial/integration-node';
 import { CustomErrorBase, NotFoundError } from '@backstage/errors';
 
-const MAX_REDIRECTS = 5;
 /** The null revision: what `tip` of an empty repository resolves to. */
 export const NULL_NODE = '0'.repeat(40);
 
@@ -120,13 +118,6 @@ export function parseHeads(body: string): string[] {
   return heads;
 }
 
-function stripCredentials(url: string): string {
-  const parsed = new URL(url);
-  parsed.username = '';
-  parsed.password = '';
-  return parsed.toString();
-}
-
 /**
  * Reads from one Mercurial server's hgweb and wire protocol over HTTP. The
  * integration's credentials go only to URLs under its `baseUrl`; a redirect
@@ -148,56 +139,31 @@ export class HgwebClient {
 
   /** GETs `url` and returns the body of a 2xx answer. */
   async getText(url: string, what: string): Promise<string> {
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
-    let current = url;
-    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      const headers: Record<string, string> = {};
-      if (isMercurialUrlUnderBase(this.integration.config, current)) {
-        const base = new URL(this.integration.config.baseUrl);
-        if (new URL(current).protocol === base.protocol) {
-          Object.assign(
-            headers,
-            getMercurialRequestOptions(this.integration.config).headers,
-          );
-        }
-      }
-      let response: Response;
+    let response: Response;
+    try {
+      response = await fetchFromMercurial(this.integration.config, url, {
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (e) {
+      const error = e as Error;
+      const reason =
+        error?.name === 'TimeoutError' || error?.name === 'AbortError'
+          ? `no answer within ${this.options.timeoutMs / 1000} s`
+          : error.message;
+      throw new MercurialServerError(
+        `Could not read ${what} from the Mercurial server ${this.host}: ${reason}`,
+      );
+    }
+    if (response.ok) {
       try {
-        response = await fetch(current, {
-          headers,
-          redirect: 'manual',
-          signal,
-        });
+        return await response.text();
       } catch (e) {
-        const error = e as Error;
-        const reason =
-          error?.name === 'TimeoutError' || error?.name === 'AbortError'
-            ? `no answer within ${this.options.timeoutMs / 1000} s`
-            : String((error as { cause?: unknown })?.cause ?? error);
         throw new MercurialServerError(
-          `Could not read ${what} from the Mercurial server ${this.host}: ${reason}`,
+          `Could not read ${what} from the Mercurial server ${this.host}: ${e}`,
         );
       }
-      const location = response.headers.get('location');
-      if (response.status >= 300 && response.status < 400 && location) {
-        await response.body?.cancel();
-        current = new URL(location, current).toString();
-        continue;
-      }
-      if (response.ok) {
-        try {
-          return await response.text();
-        } catch (e) {
-          throw new MercurialServerError(
-            `Could not read ${what} from the Mercurial server ${this.host}: ${e}`,
-          );
-        }
-      }
-      return this.fail(response, what);
     }
-    throw new MercurialServerError(
-      `Too many redirects from the Mercurial server ${this.host} for ${what} (${stripCredentials(url)})`,
-    );
+    return this.fail(response, what);
   }
 
   private async fail(response: Response, what: string): Promise<never> {

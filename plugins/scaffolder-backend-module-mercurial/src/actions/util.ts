@@ -17,13 +17,13 @@
 import {
   getMercurialLookupUrl,
   getMercurialRepositoryUrl,
-  getMercurialRequestOptions,
   MercurialIntegration,
   MercurialIntegrations,
   parseMercurialLookupResponse,
   parseMercurialUrl,
 } from '@backstage-mercurial/integration';
 import {
+  fetchFromMercurial,
   getHgAuth,
   HgCommandError,
   HgRunner,
@@ -261,8 +261,7 @@ export async function waitForHttpNode(options: {
   let delay = 250;
   for (;;) {
     try {
-      const response = await fetch(url, {
-        ...getMercurialRequestOptions(integration.config),
+      const response = await fetchFromMercurial(integration.config, url, {
         signal: options.signal,
       });
       if (response.ok) {
