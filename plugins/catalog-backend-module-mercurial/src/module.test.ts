@@ -271,18 +271,16 @@ describe('MercurialDiscoveryEntityProvider in a real catalog', () => {
     );
     return items.map(e => e.metadata.name).sort();
   };
+  /**
+   * The targets of the Location entities: the provider registers them (this
+   * catalog has no other locations).
+   */
   const discoveredTargets = async () => {
     const { items } = await client.getEntities(
-      {
-        filter: {
-          kind: 'Location',
-          'metadata.annotations.backstage.io/managed-by-location':
-            'mercurial-discovery',
-        },
-      },
+      { filter: { kind: 'Location' } },
       { token },
     );
-    return items;
+    return items.map(e => (e.spec as { target: string }).target).sort();
   };
 
   it('registers the repositories that match and have the catalog file, and logs the counts', async () => {
@@ -298,7 +296,12 @@ describe('MercurialDiscoveryEntityProvider in a real catalog', () => {
         ),
       ]),
     );
-    expect(await discoveredTargets()).toBeDefined();
+    expect(await discoveredTargets()).toEqual(
+      ['alpha', 'beta', 'steady'].map(
+        name =>
+          `${server.baseUrl}/team-a/${name}/file/default/catalog-info.yaml`,
+      ),
+    );
   });
 
   it('adds a new repository, keeps an unchanged one, and removes one that went away and one whose file went away', async () => {
@@ -342,6 +345,12 @@ describe('MercurialDiscoveryEntityProvider in a real catalog', () => {
         `${e.message}; components: ${names.join(',')}\n${logs.join('\n')}\n${detail.join('\n')}`,
       );
     });
+    expect(await discoveredTargets()).toEqual(
+      ['delta', 'steady'].map(
+        name =>
+          `${server.baseUrl}/team-a/${name}/file/default/catalog-info.yaml`,
+      ),
+    );
     // kept, not removed and re-added: the same entity
     expect(
       (await client.getEntityByRef('component:default/steady', { token }))
