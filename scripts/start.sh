@@ -18,8 +18,8 @@ die() {
 if [ "${SKIP_SETUP:-}" != 1 ]; then
   bash scripts/setup.sh
 fi
-registry=$(npm config get registry)
-export COREPACK_NPM_REGISTRY="${registry%/}" YARN_NPM_REGISTRY_SERVER="${registry%/}" COREPACK_ENABLE_DOWNLOAD_PROMPT=0
+# Node.js 22 from .node/ first on PATH, Yarn through corepack from npm's registry.
+source scripts/env.sh
 
 command -v mkdocs >/dev/null ||
   log "Note: mkdocs is not installed, so TechDocs cannot build the demo docs (apt-get install mkdocs)"

@@ -5,6 +5,6 @@ cd "$(dirname "$0")/.."
 if [ "${SKIP_SETUP:-}" != 1 ]; then
   bash scripts/setup.sh "$@"
 fi
-registry=$(npm config get registry)
-export COREPACK_NPM_REGISTRY="${registry%/}" YARN_NPM_REGISTRY_SERVER="${registry%/}" COREPACK_ENABLE_DOWNLOAD_PROMPT=0
+# Node.js 22 from .node/ first on PATH, Yarn through corepack from npm's registry.
+source scripts/env.sh
 exec yarn test
