@@ -47,7 +47,7 @@ import {
   ReadTreeResponseFactory,
   ReadUrlResponseFactory,
 } from '@backstage/backend-defaults/urlReader';
-import { Config } from '@backstage/config';
+import type { Config } from '@backstage/config';
 import { InputError, NotFoundError, NotModifiedError } from '@backstage/errors';
 import { Minimatch } from 'minimatch';
 import os from 'node:os';

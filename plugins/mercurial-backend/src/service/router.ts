@@ -17,7 +17,7 @@
 import { createValidatedOpenApiRouter } from '@backstage/backend-openapi-utils';
 import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import express, { Request } from 'express';
+import type { Request, Router } from 'express';
 import { loadOpenApiSpec } from '../schema/spec';
 import { normalizeRelativePath, parseSince } from '../lib/scope';
 import { MercurialHistoryService } from './MercurialHistoryService';
@@ -73,11 +73,11 @@ function entityRefOf(req: Request) {
  */
 export async function createRouter(
   options: RouterOptions,
-): Promise<express.Router> {
+): Promise<Router> {
   const { httpAuth, service } = options;
   const router = createValidatedOpenApiRouter(
     await loadOpenApiSpec(),
-  ) as unknown as express.Router;
+  ) as unknown as Router;
 
   router.get('/entities/:kind/:namespace/:name/commits', async (req, res) => {
     const limit = parseLimit(queryString(req, 'limit'));
