@@ -86,6 +86,15 @@ function listFiles(dir) {
     .map(e => path.join(e.parentPath ?? e.path, e.name));
 }
 
+// 0. The Node.js that runs this (and so CI and the tests) is one the packages declare.
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+if (![22, 24].includes(nodeMajor)) {
+  problem(
+    'node',
+    `running on Node.js ${process.version}; the packages support 22 and 24 (scripts/setup.sh installs 22)`,
+  );
+}
+
 // 1. Runtime dependencies against what the built code imports.
 for (const { dir, pkg } of workspaces) {
   const files = [
