@@ -14,15 +14,12 @@
  * limitations under the License.
  */
 
-import {
-  getMercurialBrowseUrl,
-  MercurialIntegrations,
-  parseMercurialUrl,
-} from '@backstage-mercurial/integration';
+import { MercurialIntegrations } from '@backstage-mercurial/integration';
 import { ANNOTATION_SOURCE_LOCATION, Entity } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { LocationSpec } from '@backstage/plugin-catalog-common';
 import { CatalogProcessor } from '@backstage/plugin-catalog-node';
+import { getMercurialSourceDirectoryUrl } from './urls';
 
 /**
  * Gives entities read from a Mercurial location what Backstage gives those
@@ -61,22 +58,13 @@ export class MercurialSourceLocationProcessor implements CatalogProcessor {
     if (entity.metadata.annotations?.[ANNOTATION_SOURCE_LOCATION]) {
       return entity;
     }
-    let parsed;
-    try {
-      parsed = parseMercurialUrl(location.target, integration.config);
-    } catch {
+    const sourceLocation = getMercurialSourceDirectoryUrl(
+      integration,
+      location.target,
+    );
+    if (!sourceLocation) {
       return entity; // not one of hgweb's file URLs: nothing to say
     }
-    const directory =
-      parsed.kind === 'file' || parsed.kind === 'raw-file'
-        ? parsed.path.split('/').slice(0, -1).join('/')
-        : parsed.path;
-    const sourceLocation = getMercurialBrowseUrl(integration.config, {
-      repositoryPath: parsed.repositoryPath,
-      revision: parsed.revision,
-      path: directory,
-      directory: true,
-    });
     return {
       ...entity,
       metadata: {

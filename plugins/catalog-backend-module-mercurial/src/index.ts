@@ -16,13 +16,15 @@
 
 /**
  * Catalog module for Mercurial: `backstage.io/source-location` for entities
- * read from hg repositories, and repository discovery.
+ * read from hg repositories, relative fetch URLs of templates read from them
+ * resolved, and repository discovery.
  *
  * @packageDocumentation
  */
 
 export { catalogModuleMercurial as default } from './module';
 export { MercurialSourceLocationProcessor } from './MercurialSourceLocationProcessor';
+export { MercurialTemplateUrlProcessor } from './MercurialTemplateUrlProcessor';
 export { MercurialDiscoveryEntityProvider } from './MercurialDiscoveryEntityProvider';
 export type {
   MercurialDiscoveryConfig,

@@ -21,10 +21,12 @@ import {
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { MercurialDiscoveryEntityProvider } from './MercurialDiscoveryEntityProvider';
 import { MercurialSourceLocationProcessor } from './MercurialSourceLocationProcessor';
+import { MercurialTemplateUrlProcessor } from './MercurialTemplateUrlProcessor';
 
 /**
  * The catalog module for Mercurial: source locations for hg-hosted entities,
- * and the discovery providers of `catalog.providers.mercurial`.
+ * relative fetch URLs of hg-hosted templates resolved, and the discovery
+ * providers of `catalog.providers.mercurial`.
  *
  * @public
  */
@@ -43,6 +45,7 @@ export const catalogModuleMercurial = createBackendModule({
       async init({ catalog, config, logger, reader, scheduler }) {
         catalog.addProcessor(
           MercurialSourceLocationProcessor.fromConfig(config),
+          MercurialTemplateUrlProcessor.fromConfig(config),
         );
         catalog.addEntityProvider(
           MercurialDiscoveryEntityProvider.fromConfig(config, {

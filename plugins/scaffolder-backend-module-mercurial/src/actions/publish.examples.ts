@@ -56,4 +56,21 @@ export const examples: TemplateExample[] = [
       ],
     }),
   },
+  {
+    description:
+      'Publish a repository whose catalog file is not at the root; register ${{ steps.publish.output.catalogInfoUrl }} with catalog:register',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'publish',
+          action: 'publish:hg',
+          name: 'Publish to Mercurial',
+          input: {
+            repoUrl: 'hg.example.com?owner=team&repo=monorepo',
+            catalogInfoPath: '/services/api/catalog-info.yaml',
+          },
+        },
+      ],
+    }),
+  },
 ];

@@ -102,6 +102,13 @@ export function createPublishMercurialAction(options: MercurialActionOptions) {
             .describe(
               'The author email (default scaffolder.defaultAuthor.email)',
             ),
+        catalogInfoPath: z =>
+          z
+            .string()
+            .default('/catalog-info.yaml')
+            .describe(
+              'The catalog file in the repository, for the catalogInfoUrl output',
+            ),
       },
       output: {
         remoteUrl: z =>
@@ -115,6 +122,12 @@ export function createPublishMercurialAction(options: MercurialActionOptions) {
               '{baseUrl}/{repo}/file/{commitHash}/: the published files',
             ),
         commitHash: z => z.string().describe('The 40-hex node of the commit'),
+        catalogInfoUrl: z =>
+          z
+            .string()
+            .describe(
+              "repoContentsUrl + catalogInfoPath: for catalog:register's catalogInfoUrl (its repoContentsUrl input needs a built-in integration)",
+            ),
       },
     },
     async handler(ctx) {
@@ -179,15 +192,20 @@ export function createPublishMercurialAction(options: MercurialActionOptions) {
       );
       const outputs = () => {
         ctx.output('remoteUrl', remoteUrl);
+        const repoContentsUrl = getMercurialBrowseUrl(integration.config, {
+          repositoryPath,
+          revision: commitHash,
+          directory: true,
+        });
+        ctx.output('repoContentsUrl', repoContentsUrl);
+        ctx.output('commitHash', commitHash);
         ctx.output(
-          'repoContentsUrl',
-          getMercurialBrowseUrl(integration.config, {
-            repositoryPath,
-            revision: commitHash,
-            directory: true,
+          'catalogInfoUrl',
+          integration.resolveUrl({
+            url: input.catalogInfoPath ?? '/catalog-info.yaml',
+            base: repoContentsUrl,
           }),
         );
-        ctx.output('commitHash', commitHash);
       };
       if (ctx.isDryRun) {
         ctx.logger.info(
