@@ -341,7 +341,7 @@ export function safeTarStream(
   parser.on('end', () => {
     queue.then(() => pack.end(), fail);
   });
-  pack.on('error', fail);
+  pack.on('error', (error: unknown) => fail(error as Error));
   archive.on('error', fail);
   out.on('close', () => archive.destroy());
 
