@@ -157,9 +157,9 @@ describe('MercurialUrlReader.readTree of an archive a server crafted', () => {
     `${TOP}/fifo`,
   ];
 
-  function craftedTarGz(): Buffer {
+  function craftedTarGz(entries: typeof ENTRIES): Buffer {
     const blocks: Buffer[] = [];
-    for (const entry of ENTRIES) {
+    for (const entry of entries) {
       const body = Buffer.from(entry.content ?? '');
       const header = new Header({
         path: entry.path,
@@ -188,7 +188,14 @@ describe('MercurialUrlReader.readTree of an archive a server crafted', () => {
   const bigArchive = zlib.gzipSync(randomBytes(512 * 1024));
 
   beforeAll(async () => {
-    const archive = craftedTarGz();
+    const archive = craftedTarGz(ENTRIES);
+    const manyUnsafe = craftedTarGz([
+      { path: `${TOP}/README.md`, content: 'readme\n' },
+      ...Array.from({ length: 30 }, (_, i) => ({
+        path: `${TOP}/../evil-${i}`,
+        content: 'x',
+      })),
+    ]);
     server = http.createServer((req, res) => {
       requests.push(req.url!);
       const url = new URL(req.url!, 'http://x');
@@ -220,7 +227,7 @@ describe('MercurialUrlReader.readTree of an archive a server crafted', () => {
           res.write(part, () => res.socket?.destroy());
           return;
         }
-        res.end(archive);
+        res.end(repo === 'many' ? manyUnsafe : archive);
         return;
       }
       res.writeHead(404, { 'Content-Type': 'text/plain' });
@@ -315,6 +322,18 @@ describe('MercurialUrlReader.readTree of an archive a server crafted', () => {
       expect.stringMatching(
         /^Left out 'evil-0123456789ab\/docs\/up' of the tree of directory 'docs' of repository 'evil' .*: it is a symbolic link to '\.\.\/README\.md', which leaves the tree$/,
       ),
+    );
+  });
+
+  it('names at most 20 left-out entries of one tree, then says there are more', async () => {
+    const { reader, logger } = makeReader({ host, baseUrl: base }, work.path);
+    const response = await reader.readTree(`${base}/many/file/default/`);
+    expect(Object.keys(await treeFiles(response))).toEqual(['README.md']);
+    const warned = warnings(logger);
+    expect(warned).toHaveLength(21);
+    expect(warned[19]).toContain(`Left out '${TOP}/../evil-19'`);
+    expect(warned[20]).toBe(
+      `Left out more entries of the tree of repository 'many' at ${NODE} from the Mercurial server ${host}; not naming the rest`,
     );
   });
 

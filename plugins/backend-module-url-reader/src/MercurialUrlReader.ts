@@ -62,6 +62,9 @@ const NODE_RE = /^[0-9a-f]{40}$/;
 const GLOB_CHARS = /[*?[\]{}]/;
 const SEARCH_CONCURRENCY = 8;
 
+/** How many left-out entries of one tree are named in a warning each. */
+const MAX_LEFT_OUT_WARNINGS = 20;
+
 /** How long to remember that a server does not serve archives. */
 const ARCHIVES_OFF_TTL_MS = 10 * 60 * 1000;
 
@@ -293,14 +296,23 @@ export class MercurialUrlReader implements UrlReaderService {
     },
   ): Promise<UrlReaderServiceReadTreeResponse> {
     const { host } = this.integration.config;
+    let leftOut = 0;
     const stream = safeTarStream(archive, {
       subpath: tree.subpath,
       node: tree.node,
       description: `The archive of ${tree.what} from the Mercurial server ${host}`,
-      onLeftOut: (entryPath, reason) =>
-        this.options.logger.warn(
-          `Left out '${entryPath}' of the tree of ${tree.what} from the Mercurial server ${host}: ${reason}`,
-        ),
+      onLeftOut: (entryPath, reason) => {
+        leftOut++;
+        if (leftOut <= MAX_LEFT_OUT_WARNINGS) {
+          this.options.logger.warn(
+            `Left out '${entryPath}' of the tree of ${tree.what} from the Mercurial server ${host}: ${reason}`,
+          );
+        } else if (leftOut === MAX_LEFT_OUT_WARNINGS + 1) {
+          this.options.logger.warn(
+            `Left out more entries of the tree of ${tree.what} from the Mercurial server ${host}; not naming the rest`,
+          );
+        }
+      },
     });
     return this.options.treeResponseFactory.fromTarArchive({
       stream,
