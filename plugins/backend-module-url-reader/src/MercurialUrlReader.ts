@@ -53,14 +53,17 @@ import { Minimatch } from 'minimatch';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { HgCliCache } from './lib/HgCliCache';
 import { MercurialHttpClient, readErrorText } from './lib/http';
+import { safeTarStream } from './lib/tree';
 
 const NULL_NODE = '0'.repeat(40);
 const NODE_RE = /^[0-9a-f]{40}$/;
 const GLOB_CHARS = /[*?[\]{}]/;
 const SEARCH_CONCURRENCY = 8;
+
+/** How many left-out entries of one tree are named in a warning each. */
+const MAX_LEFT_OUT_WARNINGS = 20;
 
 /** How long to remember that a server does not serve archives. */
 const ARCHIVES_OFF_TTL_MS = 10 * 60 * 1000;
@@ -203,7 +206,7 @@ export class MercurialUrlReader implements UrlReaderService {
       );
     }
     return ReadUrlResponseFactory.fromReadable(
-      Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
+      this.http.bodyStream(this.integration, response, what),
       { etag: node, lastModifiedAt },
     );
   }
@@ -228,7 +231,9 @@ export class MercurialUrlReader implements UrlReaderService {
       throw new NotModifiedError();
     }
     const subpath = parsed.path;
-    const filter = options?.filter;
+    const what = subpath
+      ? `directory '${subpath}' of repository '${parsed.repositoryPath}' at ${node}`
+      : `repository '${parsed.repositoryPath}' at ${node}`;
 
     if (Date.now() >= this.archivesOffUntil) {
       const response = await this.http.fetch(
@@ -241,14 +246,14 @@ export class MercurialUrlReader implements UrlReaderService {
         { signal },
       );
       if (response.ok) {
-        return this.options.treeResponseFactory.fromTarArchive({
-          stream: Readable.fromWeb(
-            response.body as WebReadableStream<Uint8Array>,
+        return this.treeResponse(
+          this.http.bodyStream(
+            this.integration,
+            response,
+            `the archive of ${what}`,
           ),
-          subpath,
-          etag: node,
-          filter,
-        });
+          { subpath, node, what, filter: options?.filter },
+        );
       }
       if (response.status === 403 && (await isArchiveRefusal(response))) {
         this.options.logger.info(
@@ -256,13 +261,7 @@ export class MercurialUrlReader implements UrlReaderService {
         );
         this.archivesOffUntil = Date.now() + ARCHIVES_OFF_TTL_MS;
       } else {
-        return this.http.throwForStatus(
-          this.integration,
-          response,
-          subpath
-            ? `directory '${subpath}' at ${node} of repository '${parsed.repositoryPath}'`
-            : `repository '${parsed.repositoryPath}' at ${node}`,
-        );
+        return this.http.throwForStatus(this.integration, response, what);
       }
     }
 
@@ -273,11 +272,53 @@ export class MercurialUrlReader implements UrlReaderService {
       signal,
     );
     const stream = await this.cli.archive(dir, node, subpath, signal);
+    return this.treeResponse(stream, {
+      subpath,
+      node,
+      what,
+      filter: options?.filter,
+    });
+  }
+
+  /**
+   * A tree response of a Mercurial tar archive that holds only what the
+   * repository holds inside the tree: hg's `.hg_archival.txt` and every
+   * entry that could reach outside the tree are left out (see
+   * {@link safeTarStream}), the latter with a warning naming it.
+   */
+  private treeResponse(
+    archive: Readable,
+    tree: {
+      subpath: string;
+      node: string;
+      what: string;
+      filter: UrlReaderServiceReadTreeOptions['filter'];
+    },
+  ): Promise<UrlReaderServiceReadTreeResponse> {
+    const { host } = this.integration.config;
+    let leftOut = 0;
+    const stream = safeTarStream(archive, {
+      subpath: tree.subpath,
+      node: tree.node,
+      description: `The archive of ${tree.what} from the Mercurial server ${host}`,
+      onLeftOut: (entryPath, reason) => {
+        leftOut++;
+        if (leftOut <= MAX_LEFT_OUT_WARNINGS) {
+          this.options.logger.warn(
+            `Left out '${entryPath}' of the tree of ${tree.what} from the Mercurial server ${host}: ${reason}`,
+          );
+        } else if (leftOut === MAX_LEFT_OUT_WARNINGS + 1) {
+          this.options.logger.warn(
+            `Left out more entries of the tree of ${tree.what} from the Mercurial server ${host}; not naming the rest`,
+          );
+        }
+      },
+    });
     return this.options.treeResponseFactory.fromTarArchive({
       stream,
-      subpath,
-      etag: node,
-      filter,
+      subpath: tree.subpath,
+      etag: tree.node,
+      filter: tree.filter,
     });
   }
 

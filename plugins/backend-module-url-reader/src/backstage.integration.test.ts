@@ -766,6 +766,24 @@ describe.each([
       ).toBe(!allowArchive);
     });
 
+    it('fetch:plain of a repository root copies the repository, not hg archive metadata', async () => {
+      const action = createFetchPlainAction({ reader, integrations });
+      const workspacePath = await workspace('plain-root');
+      await action.handler(
+        actionContext(
+          workspacePath,
+          {
+            url: `${server.repoUrl(TEMPLATES_REPO)}/file/default/`,
+            targetPath: './out',
+          },
+          tempDirs,
+        ),
+      );
+      const entries = await fs.readdir(path.join(workspacePath, 'out'));
+      expect(entries).toContain('skeleton');
+      expect(entries).not.toContain('.hg_archival.txt');
+    });
+
     it('fetch:template renders a skeleton: contents and file names, binaries untouched', async () => {
       const action = createFetchTemplateAction({ reader, integrations });
       const workspacePath = await workspace('template');

@@ -154,7 +154,9 @@ export class HgCliCache {
 
   /**
    * Streams a tar archive of `subPath` (or everything) at `node`; entries
-   * sit under one prefix directory, as in hgweb's archives.
+   * sit under one prefix directory, as in hgweb's archives. Without hg's
+   * `.hg_archival.txt` (`ui.archivemeta=false`): it is not a file of the
+   * repository.
    *
    * @throws NotFoundError when no file lies under `subPath`
    */
@@ -168,7 +170,7 @@ export class HgCliCache {
       return await this.options.runner.stream(
         hgCommands.archive({ revision: node, subPath: subPath || undefined })
           .args,
-        { cwd: dir, signal },
+        { cwd: dir, signal, config: { ui: { archivemeta: 'false' } } },
       );
     } catch (e) {
       if (

@@ -24,7 +24,10 @@ import {
   NotAllowedError,
   NotFoundError,
   ResponseError,
+  ServiceUnavailableError,
 } from '@backstage/errors';
+import { PassThrough, Readable } from 'node:stream';
+import { ReadableStream as WebReadableStream } from 'node:stream/web';
 
 /**
  * Makes HTTP requests to one Mercurial server: with the integration's
@@ -49,6 +52,47 @@ export class MercurialHttpClient {
       ...init,
       credentials: await this.credentialsProvider.getCredentials({ url }),
     });
+  }
+
+  /**
+   * The body of a response as a Node stream. When the transfer breaks off
+   * (the server closes or resets the connection before the end), the stream
+   * fails with a ServiceUnavailableError that names the server and `what`
+   * and says the transfer was cut off, instead of undici's bare
+   * `TypeError: terminated`; an abort stays the AbortError it is.
+   */
+  bodyStream(
+    integration: MercurialIntegration,
+    response: Response,
+    what: string,
+  ): Readable {
+    if (!response.body) {
+      return Readable.from([]);
+    }
+    const body = Readable.fromWeb(
+      response.body as WebReadableStream<Uint8Array>,
+    );
+    const out = new PassThrough();
+    let received = 0;
+    body.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    body.on('error', (error: Error) => {
+      if (error.name === 'AbortError' || error.name === 'TimeoutError') {
+        out.destroy(error);
+        return;
+      }
+      const cause = (error as { cause?: { message?: string } }).cause?.message;
+      out.destroy(
+        new ServiceUnavailableError(
+          `The Mercurial server ${integration.config.host} cut off the transfer of ${what} after ${received} bytes: ${error.message}${cause ? ` (${cause})` : ''}`,
+          error,
+        ),
+      );
+    });
+    out.on('close', () => body.destroy());
+    body.pipe(out);
+    return out;
   }
 
   /**
