@@ -500,6 +500,89 @@ describe('hg:clone, hg:commit and hg:push over ssh', () => {
       'Nothing to push: the destination has every commit',
     );
   });
+
+  /** Every changeset of a server repository with its branch and bookmarks. */
+  const serverState = (name: string) =>
+    runHg(['log', '-r', 'all()', '-T', '{node} {branch} {bookmarks}\n'], {
+      cwd: hgServer.repoDir(name),
+    });
+
+  it('pushes a new branch over ssh and leaves every other branch head and bookmark on the server as it was', async () => {
+    const name = 'team/ssh-branch';
+    const info = await hgServer.addRepository(name, {
+      commits: [
+        { files: { 'README.md': 'one\n' } },
+        { branch: 'stable', files: { 'stable.txt': 'stable\n' } },
+        { parent: '0', files: { 'README.md': 'two\n' }, bookmarks: ['@'] },
+      ],
+    });
+    const before = await serverState(name);
+    const options = actionOptions();
+    const workspacePath = (await createTempDir('publish-ssh-ws-')).path;
+    temporaryDirs.push(workspacePath);
+    await run(
+      createHgCloneAction(options),
+      actionContext({
+        workspacePath,
+        input: { repoUrl: `${hgServer.baseUrl}/${name}` },
+      }),
+    );
+    await fs.outputFile(path.join(workspacePath, 'feature.txt'), 'f\n');
+
+    // the old way, a commit on default and a push to a new branch: refused,
+    // and the server is exactly as it was
+    const onDefault = actionContext({
+      workspacePath,
+      input: { message: 'On default' },
+    });
+    await run(createHgCommitAction(options), onDefault);
+    const refused = run(
+      createHgPushAction(options),
+      actionContext({ workspacePath, input: { branch: 'feature/x' } }),
+    );
+    await expect(refused).rejects.toThrow(
+      `it would send changesets on 'default', not on the requested branch 'feature/x': ${onDefault.outputs().commitHash} (default)`,
+    );
+    expect(await serverState(name)).toBe(before);
+
+    // back to the server's default head, and the commit on the new branch
+    await runHg(['update', '-q', '--clean', info.nodes[2]], {
+      cwd: workspacePath,
+    });
+    await runHg(
+      [
+        'strip',
+        '-q',
+        '--config',
+        'extensions.strip=',
+        String(onDefault.outputs().commitHash),
+      ],
+      {
+        cwd: workspacePath,
+      },
+    );
+    await fs.outputFile(path.join(workspacePath, 'feature.txt'), 'f\n');
+    const commit = actionContext({
+      workspacePath,
+      input: { message: 'Add the feature', branch: 'feature/x' },
+    });
+    await run(createHgCommitAction(options), commit);
+    const { commitHash } = commit.outputs();
+    const push = actionContext({
+      workspacePath,
+      input: { branch: 'feature/x', bookmark: 'feature-x' },
+    });
+    await run(createHgPushAction(options), push);
+    expect(push.outputs().commitHash).toBe(commitHash);
+    expect(await serverState(name)).toBe(
+      `${before}${commitHash} feature/x feature-x\n`,
+    );
+    expect(
+      await runHg(['heads', 'default', 'stable', '-T', '{node}\n'], {
+        cwd: hgServer.repoDir(name),
+      }),
+    ).toBe(`${info.nodes[2]}\n${info.nodes[1]}\n`);
+  });
 });
 
 describe('the private key', () => {
