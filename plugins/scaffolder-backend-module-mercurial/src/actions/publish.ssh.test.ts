@@ -240,7 +240,7 @@ describe('publish:hg over ssh', () => {
     expect(out.commitHash).toMatch(NODE);
     expect(out.remoteUrl).toBe(`${hgServer.baseUrl}/team/new-service`);
     expect(out.repoContentsUrl).toBe(
-      `${hgServer.baseUrl}/team/new-service/file/${out.commitHash}/`,
+      `${hgServer.baseUrl}/team/new-service/file/default/`,
     );
 
     // on disk, under the root both servers share
