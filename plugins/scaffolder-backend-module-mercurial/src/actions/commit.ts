@@ -22,7 +22,8 @@ import {
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { switchToBranch } from './branch';
 import { examples } from './commit.examples';
-import { commitAuthor, MercurialActionOptions } from './util';
+import { commitAuthor } from './author';
+import { MercurialActionOptions } from './options';
 import { workingCopy } from './workspace';
 
 /**

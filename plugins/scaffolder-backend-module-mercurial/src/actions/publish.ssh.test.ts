@@ -327,15 +327,11 @@ describe('publish:hg over ssh', () => {
     ).toBe(false);
   });
 
-  // KNOWN TO FAIL until util.ts is fixed: isRepositoryNotFound matches
-  // /no suitable response/, and hg prints "abort: no suitable response from
-  // remote hg" after ANY failed ssh connection (host key refused, key
-  // refused, connection refused), not only after the remote's "repository
-  // ... not found". So publish:hg takes a refused connection for a missing
-  // repository: it logs "Creating repository ..." and runs `hg init` over
-  // ssh, which fails the same way, and the error names `hg init` ("could not
-  // create remote repo"). Fix: drop `no suitable response` from that regex
-  // (the remote's own "repository ... not found" already matches).
+  // hg prints "abort: no suitable response from remote hg" after ANY failed
+  // ssh connection (host key refused, key refused, connection refused), not
+  // only after the remote's "repository ... not found": isRepositoryNotFound
+  // (locations.ts) must not take such a failure for a missing repository, or
+  // publish:hg would try `hg init` over ssh and report that instead.
   it.each([
     {
       problem: 'the host key is not the configured one',

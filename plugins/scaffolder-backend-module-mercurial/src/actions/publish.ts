@@ -31,15 +31,15 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { examples } from './publish.examples';
 import { workspaceDir } from './workspace';
+import { commitAuthor } from './author';
 import {
-  commitAuthor,
   isRepositoryNotFound,
   localRepositoryDir,
-  MercurialActionOptions,
-  parseRepoUrl,
   sshRepositoryUrl,
-  waitForHttpNode,
-} from './util';
+} from './locations';
+import { MercurialActionOptions } from './options';
+import { parseRepoUrl } from './repoUrl';
+import { waitForHttpNode } from './waitForHttpNode';
 
 const NULL_NODE = '0'.repeat(40);
 

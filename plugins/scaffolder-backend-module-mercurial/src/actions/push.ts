@@ -24,12 +24,9 @@ import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { checkOutgoing, switchToBranch } from './branch';
 import { examples } from './push.examples';
-import {
-  commitAuthor,
-  locationOptions,
-  MercurialActionOptions,
-  redactUrl,
-} from './util';
+import { commitAuthor } from './author';
+import { locationOptions, redactUrl } from './locations';
+import { MercurialActionOptions } from './options';
 import { workingCopy } from './workspace';
 
 /**
