@@ -14,34 +14,22 @@
  * limitations under the License.
  */
 
-import {
-  getMercurialBrowseUrl,
-  getMercurialRepositoryUrl,
-} from '@backstage-mercurial/integration';
-import {
-  getHgAuth,
-  hgCommands,
-  HgRunner,
-  HgRunOptions,
-  runHgCommand,
-} from '@backstage-mercurial/integration-node';
+import { HgRunner } from '@backstage-mercurial/integration-node';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'fs-extra';
 import path from 'node:path';
-import { examples } from './publish.examples';
-import { workspaceDir } from './workspace';
 import { commitAuthor } from './author';
-import {
-  isRepositoryNotFound,
-  localRepositoryDir,
-  sshRepositoryUrl,
-} from './locations';
 import { MercurialActionOptions } from './options';
+import { examples } from './publish.examples';
+import { commitCopy } from './publishSteps/copy';
+import { ensureEmptyRepository } from './publishSteps/empty';
+import { publishOutputs } from './publishSteps/outputs';
+import { pushCopy } from './publishSteps/push';
+import { resolvePublishTarget } from './publishSteps/target';
 import { parseRepoUrl } from './repoUrl';
 import { waitForHttpNode } from './waitForHttpNode';
-
-const NULL_NODE = '0'.repeat(40);
+import { workspaceDir } from './workspace';
 
 /**
  * `publish:hg`: creates a Mercurial repository (over ssh, or in the
@@ -141,165 +129,62 @@ export function createPublishMercurialAction(options: MercurialActionOptions) {
       const tmpDir = await ctx.createTemporaryDirectory();
       try {
         const repoDir = path.join(tmpDir, 'repo');
-        await fs.copy(sourceDir, repoDir, {
-          filter: src => path.basename(src) !== '.hg',
-        });
-        await runHgCommand(runner, hgCommands.init({ dest: repoDir }));
-        if (branch !== 'default') {
-          await runHgCommand(runner, hgCommands.branch({ name: branch }), {
-            cwd: repoDir,
-          });
-        }
-        const committed = await runHgCommand(
+        const commitHash = await commitCopy({
+          sourceDir,
+          sourcePath: input.sourcePath ?? '.',
+          repoDir,
+          branch,
+          bookmark: input.bookmark,
+          message: input.commitMessage ?? 'Initial commit',
+          author,
           runner,
-          hgCommands.commit({
-            message: input.commitMessage ?? 'Initial commit',
-            user: author,
-            addRemove: true,
-          }),
-          { cwd: repoDir },
-        );
-        if (!committed) {
-          throw new InputError(
-            `There is nothing to publish: '${input.sourcePath ?? '.'}' holds no files`,
-          );
-        }
-        if (input.bookmark) {
-          await runHgCommand(
-            runner,
-            hgCommands.bookmark({ name: input.bookmark }),
-            {
-              cwd: repoDir,
-            },
-          );
-        }
-        const commitHash = await runHgCommand(runner, hgCommands.node(), {
-          cwd: repoDir,
         });
-
-        const remoteUrl = getMercurialRepositoryUrl(
-          integration.config,
+        const outputs = publishOutputs({
+          integration,
           repositoryPath,
-        );
-        const outputs = () => {
-          ctx.output('remoteUrl', remoteUrl);
-          ctx.output(
-            'repoContentsUrl',
-            getMercurialBrowseUrl(integration.config, {
-              repositoryPath,
-              // the branch, not the node: what is registered from it follows
-              // later commits, as discovery (which reads the branch) sees it
-              revision: branch,
-              directory: true,
-            }),
-          );
-          ctx.output('commitHash', commitHash);
-        };
+          branch,
+          commitHash,
+        });
         if (ctx.isDryRun) {
           ctx.logger.info(
-            `Dry run: would publish ${commitHash} on branch '${branch}' to ${remoteUrl}`,
+            `Dry run: would publish ${commitHash} on branch '${branch}' to ${outputs.remoteUrl}`,
           );
-          outputs();
-          return;
-        }
-
-        // Where to push, and whether the repository must be made first.
-        const sshUrl = sshRepositoryUrl(integration, repositoryPath);
-        const localDir = localRepositoryDir(integration, repositoryPath);
-        let target: string;
-        let runOptions: HgRunOptions;
-        let create: (() => Promise<void>) | undefined;
-        let undoCreate: (() => Promise<void>) | undefined;
-        if (sshUrl) {
-          const { privateKey, knownHosts } = integration.config.ssh!;
-          target = sshUrl;
-          runOptions = { ssh: { privateKey, knownHosts }, signal: ctx.signal };
-          create = async () => {
-            await runHgCommand(
-              runner,
-              hgCommands.init({ dest: sshUrl }),
-              runOptions,
-            );
-          };
-        } else if (localDir) {
-          target = localDir;
-          runOptions = { signal: ctx.signal };
-          create = async () => {
-            if (
-              (await fs.pathExists(localDir)) &&
-              (await fs.readdir(localDir)).length > 0
-            ) {
-              throw new InputError(
-                `Cannot create ${remoteUrl}: '${repositoryPath}' exists in localRoot and is not an empty directory`,
-              );
-            }
-            await fs.ensureDir(path.dirname(localDir));
-            await runHgCommand(runner, hgCommands.init({ dest: localDir }));
-            undoCreate = () => fs.remove(localDir);
-          };
         } else {
-          target = remoteUrl;
-          const auth = getHgAuth(integration.config);
-          runOptions = { auth: auth ? [auth] : undefined, signal: ctx.signal };
-        }
-
-        let existing: string | undefined;
-        try {
-          existing = await runHgCommand(
+          const target = resolvePublishTarget({
+            integration,
+            repositoryPath,
             runner,
-            hgCommands.identify({ source: target, revision: 'tip' }),
-            runOptions,
-          );
-        } catch (e) {
-          if (!isRepositoryNotFound(e)) {
-            throw e;
-          }
-        }
-        if (existing && existing !== NULL_NODE) {
-          throw new InputError(
-            `Cannot publish to ${remoteUrl}: the repository already has changesets (tip ${existing}); publish:hg only pushes to new or empty repositories`,
-          );
-        }
-        if (!existing) {
-          if (!create) {
-            throw new InputError(
-              `Cannot publish to ${remoteUrl}: the repository does not exist, and it cannot be created over HTTP; create it on the server first, or give the integration for ${integration.config.host} an 'ssh' or 'localRoot'`,
-            );
-          }
-          ctx.logger.info(`Creating repository ${remoteUrl}`);
-          await create();
-        }
-
-        try {
+            signal: ctx.signal,
+          });
+          const undoCreate = await ensureEmptyRepository({
+            target,
+            runner,
+            logger: ctx.logger,
+          });
           ctx.logger.info(
             `Pushing ${commitHash} (branch '${branch}'${
               input.bookmark ? `, bookmark '${input.bookmark}'` : ''
-            }) to ${remoteUrl}`,
+            }) to ${target.remoteUrl}`,
           );
-          await runHgCommand(
+          await pushCopy({
+            repoDir,
+            target,
+            bookmark: input.bookmark,
             runner,
-            hgCommands.push({
-              destination: target,
-              revision: '.',
-              bookmark: input.bookmark,
-              newBranch: true,
-            }),
-            { ...runOptions, cwd: repoDir },
-          );
-        } catch (e) {
-          await undoCreate?.();
-          throw e;
+            undoCreate,
+          });
+          await waitForHttpNode({
+            integration,
+            repositoryPath,
+            node: commitHash,
+            timeoutMs: options.publishWaitMs ?? 60_000,
+            logger: ctx.logger,
+            signal: ctx.signal,
+          });
         }
-
-        await waitForHttpNode({
-          integration,
-          repositoryPath,
-          node: commitHash,
-          timeoutMs: options.publishWaitMs ?? 60_000,
-          logger: ctx.logger,
-          signal: ctx.signal,
-        });
-        outputs();
+        ctx.output('remoteUrl', outputs.remoteUrl);
+        ctx.output('repoContentsUrl', outputs.repoContentsUrl);
+        ctx.output('commitHash', outputs.commitHash);
       } finally {
         await fs.remove(tmpDir);
       }
