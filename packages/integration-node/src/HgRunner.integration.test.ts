@@ -134,6 +134,17 @@ describe('HgRunner against a real hg serve', () => {
       { cwd: dest },
     );
     const pushed = await runHgCommand(runner, hgCommands.node(), { cwd: dest });
+    // what a push of . would send, read before pushing
+    await expect(
+      runHgCommand(
+        runner,
+        hgCommands.outgoing({
+          destination: server.repoUrl('team/service'),
+          revision: '.',
+        }),
+        { cwd: dest },
+      ),
+    ).resolves.toEqual([{ node: pushed, branch: 'default', bookmarks: [] }]);
     await expect(
       runHgCommand(
         runner,
@@ -157,6 +168,18 @@ describe('HgRunner against a real hg serve', () => {
       )
     ).json();
     expect(json.node).toBe(pushed);
+
+    // nothing more to send: an empty list, not an error
+    await expect(
+      runHgCommand(
+        runner,
+        hgCommands.outgoing({
+          destination: server.repoUrl('team/service'),
+          revision: '.',
+        }),
+        { cwd: dest },
+      ),
+    ).resolves.toEqual([]);
 
     // nothing more to push: false, not an error
     await expect(

@@ -87,6 +87,34 @@ function parseNode(stdout: string): string {
 const nothing = () => undefined;
 
 /**
+ * One changeset that `hg push` would send, as `hg outgoing` describes it.
+ *
+ * @public
+ */
+export interface HgOutgoingChangeset {
+  node: string;
+  branch: string;
+  bookmarks: string[];
+}
+
+function parseOutgoing(stdout: string): HgOutgoingChangeset[] {
+  const text = stdout.trim();
+  if (!text) {
+    return [];
+  }
+  const raw = JSON.parse(text) as Array<{
+    node: string;
+    branch: string;
+    bookmarks: string[];
+  }>;
+  return raw.map(c => ({
+    node: parseNode(c.node),
+    branch: c.branch,
+    bookmarks: c.bookmarks,
+  }));
+}
+
+/**
  * Builders for the hg commands this project runs. Each validates every
  * user-supplied value with {@link assertSafeHgValue} or
  * {@link assertSafeHgUrl} before anything runs, and reads output through
@@ -171,6 +199,31 @@ export const hgCommands = {
       args.push('--', options.destination);
     }
     return { args, okExitCodes: [0, 1], parse: r => r.exitCode === 0 };
+  },
+
+  /**
+   * `hg outgoing -q -r REV -T json(node,branch,bookmarks) [DEST]`: the
+   * changesets that `hg push -r REV DEST` would send (REV and its ancestors
+   * the destination lacks), oldest first; `[]` when there are none.
+   */
+  outgoing(
+    options: { destination?: string; revision?: string } = {},
+  ): HgCommand<HgOutgoingChangeset[]> {
+    const args = ['outgoing', '--quiet'];
+    if (options.revision) {
+      assertSafeHgValue('revision', options.revision);
+      args.push('--rev', options.revision);
+    }
+    args.push('--template', 'json(node,branch,bookmarks)');
+    if (options.destination) {
+      assertSafeHgUrl('destination', options.destination);
+      args.push('--', options.destination);
+    }
+    return {
+      args,
+      okExitCodes: [0, 1],
+      parse: r => (r.exitCode === 0 ? parseOutgoing(r.stdout) : []),
+    };
   },
 
   /** `hg log -T json [-r REVSET] [-l N] [PATH...]`, newest first when the revset says so. */
@@ -307,6 +360,14 @@ export const hgCommands = {
     }
     args.push('--', options.name);
     return { args, parse: nothing };
+  },
+
+  /**
+   * `hg bookmarks --inactive`: the next commit moves no bookmark (a no-op
+   * when none is active).
+   */
+  deactivateBookmark(): HgCommand<void> {
+    return { args: ['bookmarks', '--inactive'], parse: nothing };
   },
 
   /** `hg update -C REV` */

@@ -113,6 +113,22 @@ describe('hgCommands', () => {
     ).toThrow(/destination/);
     expect(() => hgCommands.pull({ revision: '--rev' })).toThrow(/revision/);
     expect(() => hgCommands.push({ bookmark: '-f' })).toThrow(/bookmark/);
+    expect(
+      hgCommands.outgoing({ destination: 'https://h/r', revision: '.' }).args,
+    ).toEqual([
+      'outgoing',
+      '--quiet',
+      '--rev',
+      '.',
+      '--template',
+      'json(node,branch,bookmarks)',
+      '--',
+      'https://h/r',
+    ]);
+    expect(() => hgCommands.outgoing({ revision: '-r' })).toThrow(/revision/);
+    expect(() => hgCommands.outgoing({ destination: '--ssh=x' })).toThrow(
+      /destination/,
+    );
     expect(() => hgCommands.branch({ name: '--force' })).toThrow(/branch/);
     expect(() => hgCommands.log({ paths: ['-x'] })).toThrow(/path/);
     expect(() =>

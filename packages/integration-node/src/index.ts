@@ -28,7 +28,7 @@ export { assertSafeHgUrl, assertSafeHgValue } from './guard';
 export { redactSecrets } from './redact';
 export { hgCommands, runHgCommand } from './commands';
 export { fetchFromMercurial } from './fetch';
-export type { HgChangeset, HgCommand } from './commands';
+export type { HgChangeset, HgCommand, HgOutgoingChangeset } from './commands';
 export { DefaultMercurialCredentialsProvider, getHgAuth } from './credentials';
 export type {
   MercurialCredentialsProvider,

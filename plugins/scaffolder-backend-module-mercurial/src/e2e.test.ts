@@ -40,6 +40,8 @@ import { CatalogClient } from '@backstage/catalog-client';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleTemplateKind from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import fs from 'fs-extra';
+import path from 'node:path';
 import scaffolderModuleMercurial from './index';
 
 jest.setTimeout(120_000);
@@ -160,16 +162,25 @@ describe('a template that publishes to Mercurial, in a real scaffolder', () => {
     await work?.remove();
   });
 
-  it('runs fetch:template, publish:hg and catalog:register, and the new component is in the catalog', async () => {
-    const base = `http://localhost:${backend.server.port()}/api`;
-    const catalog = new CatalogClient({
-      discoveryApi: { getBaseUrl: async id => `${base}/${id}` },
+  const base = () => `http://localhost:${backend.server.port()}/api`;
+  const catalog = () =>
+    new CatalogClient({
+      discoveryApi: { getBaseUrl: async id => `${base()}/${id}` },
     });
-    await eventually('the template in the catalog', () =>
-      catalog.getEntityByRef('template:default/hg-service', { token }),
-    );
 
-    const created = await fetch(`${base}/scaffolder/v2/tasks`, {
+  async function taskEvents(id: string) {
+    const response = await fetch(`${base()}/scaffolder/v2/tasks/${id}/events`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    return response.json();
+  }
+
+  /** Runs the template to its end; the task's status and error messages. */
+  async function runTask(values: { name: string; repoUrl: string }) {
+    await eventually('the template in the catalog', () =>
+      catalog().getEntityByRef('template:default/hg-service', { token }),
+    );
+    const created = await fetch(`${base()}/scaffolder/v2/tasks`, {
       method: 'POST',
       headers: {
         'Content-Type': 'application/json',
@@ -177,34 +188,32 @@ describe('a template that publishes to Mercurial, in a real scaffolder', () => {
       },
       body: JSON.stringify({
         templateRef: 'template:default/hg-service',
-        values: {
-          name: 'brand-new',
-          repoUrl: `${server.host}?owner=team&repo=brand-new`,
-        },
+        values,
       }),
     });
     expect(created.status).toBe(201);
     const { id } = await created.json();
-
     const task = await eventually('the task to finish', async () => {
-      const response = await fetch(`${base}/scaffolder/v2/tasks/${id}`, {
+      const response = await fetch(`${base()}/scaffolder/v2/tasks/${id}`, {
         headers: { Authorization: `Bearer ${token}` },
       });
       const body = await response.json();
       return ['completed', 'failed'].includes(body.status) ? body : undefined;
     });
-    if (task.status !== 'completed') {
-      const events = await (
-        await fetch(`${base}/scaffolder/v2/tasks/${id}/events`, {
-          headers: { Authorization: `Bearer ${token}` },
-        })
-      ).json();
-      throw new Error(
-        `The task ${task.status}: ${events
-          .map((e: any) => e.body?.message)
-          .filter(Boolean)
-          .join('\n')}`,
-      );
+    const messages = (await taskEvents(id))
+      .map((e: any) => e.body?.message)
+      .filter(Boolean)
+      .join('\n');
+    return { id: id as string, status: task.status as string, messages };
+  }
+
+  it('runs fetch:template, publish:hg and catalog:register, and the new component is in the catalog', async () => {
+    const { id, status, messages } = await runTask({
+      name: 'brand-new',
+      repoUrl: `${server.host}?owner=team&repo=brand-new`,
+    });
+    if (status !== 'completed') {
+      throw new Error(`The task ${status}: ${messages}`);
     }
 
     const repoDir = server.repoDir('team/brand-new');
@@ -214,24 +223,67 @@ describe('a template that publishes to Mercurial, in a real scaffolder', () => {
     expect(
       await runHg(['cat', '-r', 'tip', 'README.md'], { cwd: repoDir }),
     ).toBe('# brand-new\n');
-    const events = await (
-      await fetch(`${base}/scaffolder/v2/tasks/${id}/events`, {
-        headers: { Authorization: `Bearer ${token}` },
-      })
-    ).json();
+    const events = await taskEvents(id);
     const completion = events.find((e: any) => e.type === 'completion');
     expect(completion.body.output.links).toEqual([
       { title: 'Repository', url: `${server.baseUrl}/team/brand-new` },
     ]);
 
     const entity = await eventually('the new component in the catalog', () =>
-      catalog.getEntityByRef('component:default/brand-new', { token }),
+      catalog().getEntityByRef('component:default/brand-new', { token }),
     );
     expect(entity.metadata.description).toBe('Made by publish:hg');
+    // registered from the branch, not from the node of the first commit
     expect(
       entity.metadata.annotations?.['backstage.io/managed-by-location'],
     ).toBe(
-      `url:${server.baseUrl}/team/brand-new/file/${node}/catalog-info.yaml`,
+      `url:${server.baseUrl}/team/brand-new/file/default/catalog-info.yaml`,
     );
+
+    // so a later commit to the repository is what the entity shows next
+    const elsewhere = await createTempDir('e2e-later-');
+    const later = path.join(elsewhere.path, 'later');
+    await runHg(['clone', '-q', repoDir, later]);
+    await fs.writeFile(
+      path.join(later, 'catalog-info.yaml'),
+      (
+        await fs.readFile(path.join(later, 'catalog-info.yaml'), 'utf8')
+      ).replace('Made by publish:hg', 'Changed after publish:hg'),
+    );
+    await runHg(
+      ['commit', '-q', '-u', 'Dev <dev@example.com>', '-m', 'Describe it'],
+      {
+        cwd: later,
+      },
+    );
+    await runHg(['push', '-q', repoDir], { cwd: later });
+    await elsewhere.remove();
+    const laterNode = await runHg(['log', '-r', 'tip', '-T', '{node}'], {
+      cwd: repoDir,
+    });
+    expect(laterNode).not.toBe(node);
+    await eventually('the later commit in the entity', async () => {
+      const refreshed = await catalog().getEntityByRef(
+        'component:default/brand-new',
+        { token },
+      );
+      return refreshed?.metadata.description === 'Changed after publish:hg'
+        ? refreshed
+        : undefined;
+    });
+  });
+
+  it('leaves the working directory as it was when publish:hg fails', async () => {
+    const before = await fs.readdir(work.path);
+    // the template repository has changesets: publish:hg refuses it
+    const { status, messages } = await runTask({
+      name: 'refused',
+      repoUrl: `${server.host}?owner=templates&repo=hg-service`,
+    });
+    expect(status).toBe('failed');
+    expect(messages).toContain(
+      `Cannot publish to ${server.baseUrl}/templates/hg-service: the repository already has changesets`,
+    );
+    expect(await fs.readdir(work.path)).toEqual(before);
   });
 });

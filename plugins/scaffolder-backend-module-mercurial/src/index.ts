@@ -26,4 +26,4 @@ export { createPublishMercurialAction } from './actions/publish';
 export { createHgCloneAction } from './actions/clone';
 export { createHgCommitAction } from './actions/commit';
 export { createHgPushAction } from './actions/push';
-export type { MercurialActionOptions } from './actions/util';
+export type { MercurialActionOptions } from './actions/options';

@@ -63,5 +63,7 @@ export async function actionContext<TInput extends JsonObject>(options: {
       await fs.remove(dir);
     }
   };
-  return { ctx, outputs, logged, cleanup };
+  /** The temporary directories the action was given. */
+  const temporaryDirectories = () => [...temporary];
+  return { ctx, outputs, logged, cleanup, temporaryDirectories };
 }

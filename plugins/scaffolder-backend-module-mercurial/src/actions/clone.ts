@@ -27,7 +27,9 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { examples } from './clone.examples';
-import { MercurialActionOptions, parseRepoUrl, sshRepositoryUrl } from './util';
+import { sshRepositoryUrl } from './locations';
+import { MercurialActionOptions } from './options';
+import { parseRepoUrl } from './repoUrl';
 import { workspaceDir } from './workspace';
 
 /**

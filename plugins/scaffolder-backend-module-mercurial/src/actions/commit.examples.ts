@@ -52,4 +52,21 @@ export const examples: TemplateExample[] = [
       ],
     }),
   },
+  {
+    description:
+      "Commit on a new named branch; a later hg:push with the same 'branch' sends only this branch, and the server keeps its other branches as they were",
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'commit',
+          action: 'hg:commit',
+          name: 'Commit',
+          input: {
+            message: 'Add TechDocs',
+            branch: 'feature/add-docs',
+          },
+        },
+      ],
+    }),
+  },
 ];

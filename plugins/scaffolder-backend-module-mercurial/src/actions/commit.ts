@@ -20,8 +20,10 @@ import {
   runHgCommand,
 } from '@backstage-mercurial/integration-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { switchToBranch } from './branch';
 import { examples } from './commit.examples';
-import { commitAuthor, MercurialActionOptions } from './util';
+import { commitAuthor } from './author';
+import { MercurialActionOptions } from './options';
 import { workingCopy } from './workspace';
 
 /**
@@ -60,6 +62,13 @@ export function createHgCommitAction(options: MercurialActionOptions) {
             .describe(
               'The author email (default scaffolder.defaultAuthor.email)',
             ),
+        branch: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'Commit on this named branch, creating it when it is new (it must be the current branch or a new one); the active bookmark stays where it was',
+            ),
         addRemove: z =>
           z
             .boolean()
@@ -85,7 +94,9 @@ export function createHgCommitAction(options: MercurialActionOptions) {
       const user = commitAuthor(config, input);
       if (ctx.isDryRun) {
         ctx.logger.info(
-          `Dry run: would commit the changes in '${input.path ?? './'}'`,
+          `Dry run: would commit the changes in '${input.path ?? './'}'${
+            input.branch ? ` on branch '${input.branch}'` : ''
+          }`,
         );
         ctx.output(
           'commitHash',
@@ -93,6 +104,9 @@ export function createHgCommitAction(options: MercurialActionOptions) {
         );
         ctx.output('committed', true);
         return;
+      }
+      if (input.branch && (await switchToBranch(runner, dir, input.branch))) {
+        ctx.logger.info(`Committing on new branch '${input.branch}'`);
       }
       const committed = await runHgCommand(
         runner,

@@ -228,6 +228,225 @@ describe('hg:clone, hg:commit and hg:push over HTTP', () => {
     }
   });
 
+  /** Every changeset of a server repository with its branch and bookmarks. */
+  async function serverState(name: string) {
+    return runHg(
+      ['log', '-r', 'all()', '-T', '{node} {branch} {bookmarks}\n'],
+      {
+        cwd: server.repoDir(name),
+      },
+    );
+  }
+
+  /** A repository with a default head bookmarked '@' and a stable branch. */
+  async function branchedRepository(name: string) {
+    return server.addRepository(name, {
+      commits: [
+        { files: { 'README.md': 'one\n' } },
+        { branch: 'stable', files: { 'stable.txt': 'stable\n' } },
+        { parent: '0', files: { 'README.md': 'two\n' }, bookmarks: ['@'] },
+      ],
+    });
+  }
+
+  async function run(
+    action: { handler(ctx: any): Promise<void> },
+    workspacePath: string,
+    input: object,
+  ) {
+    const context = await actionContext({ workspacePath, input });
+    try {
+      await action.handler(context.ctx);
+      return context.outputs();
+    } finally {
+      await context.cleanup();
+    }
+  }
+
+  it('hg:commit with a branch, then hg:push with it, adds only the new branch on the server', async () => {
+    const name = 'team/branch-only';
+    const info = await branchedRepository(name);
+    const before = await serverState(name);
+    const ws = await createTempDir('hg-ws-');
+    try {
+      await run(createHgCloneAction(options), ws.path, {
+        repoUrl: `${proxy.host}?repo=${name}`,
+      });
+      await fs.outputFile(path.join(ws.path, 'feature.txt'), 'f\n');
+      const commit = await run(createHgCommitAction(options), ws.path, {
+        message: 'Add the feature',
+        branch: 'feature/x',
+      });
+      expect(commit.committed).toBe(true);
+      const push = await run(createHgPushAction(options), ws.path, {
+        branch: 'feature/x',
+      });
+      expect(push.commitHash).toBe(commit.commitHash);
+
+      // the server has what it had, plus one changeset on feature/x, on
+      // top of the default head, with no bookmark moved
+      expect(await serverState(name)).toBe(
+        `${before}${commit.commitHash} feature/x \n`,
+      );
+      expect(
+        await runHg(
+          [
+            'log',
+            '-r',
+            String(commit.commitHash),
+            '-T',
+            '{p1node}|{files}|{desc}',
+          ],
+          {
+            cwd: server.repoDir(name),
+          },
+        ),
+      ).toBe(`${info.nodes[2]}|feature.txt|Add the feature`);
+      expect(
+        await runHg(['heads', 'default', 'stable', '-T', '{node}\n'], {
+          cwd: server.repoDir(name),
+        }),
+      ).toBe(`${info.nodes[2]}\n${info.nodes[1]}\n`);
+    } finally {
+      await ws.remove();
+    }
+  });
+
+  it('hg:push with a new branch and bookmark commits pending changes on the branch and moves no other bookmark', async () => {
+    const name = 'team/branch-pending';
+    const info = await branchedRepository(name);
+    const before = await serverState(name);
+    const ws = await createTempDir('hg-ws-');
+    try {
+      await run(createHgCloneAction(options), ws.path, {
+        repoUrl: `${proxy.host}?repo=${name}`,
+      });
+      await fs.outputFile(path.join(ws.path, 'feature.txt'), 'f\n');
+      const push = await run(createHgPushAction(options), ws.path, {
+        branch: 'feature/docs',
+        bookmark: 'docs',
+      });
+      expect(await serverState(name)).toBe(
+        `${before}${push.commitHash} feature/docs docs\n`,
+      );
+      expect(
+        await runHg(
+          [
+            'log',
+            '-r',
+            String(push.commitHash),
+            '-T',
+            '{p1node}|{files}|{desc}',
+          ],
+          {
+            cwd: server.repoDir(name),
+          },
+        ),
+      ).toBe(`${info.nodes[2]}|feature.txt|Create branch feature/docs`);
+    } finally {
+      await ws.remove();
+    }
+  });
+
+  it.each([
+    [
+      'a changeset on default, for a push to a new branch',
+      { branch: 'feature/x' },
+      /Refusing to push to .*\/team\/refused-\d, nothing was pushed: it would send changesets on 'default', not on the requested branch 'feature\/x': [0-9a-f]{40} \(default\)/,
+    ],
+    [
+      "a move of the bookmark '@', for a push of another bookmark",
+      { bookmark: 'mine' },
+      /Refusing to push to .*, nothing was pushed: it would move bookmark '@' \(at [0-9a-f]{40}\), not only 'mine'/,
+    ],
+  ])(
+    'hg:push refuses %s, and the server stays exactly as it was',
+    async (_what, input, message) => {
+      const name = `team/refused-${'branch' in input ? 1 : 2}`;
+      await branchedRepository(name);
+      const before = await serverState(name);
+      const ws = await createTempDir('hg-ws-');
+      try {
+        await run(createHgCloneAction(options), ws.path, {
+          repoUrl: `${proxy.host}?repo=${name}`,
+        });
+        // committed on default (moving the active bookmark '@'), as a
+        // template without hg:commit's branch input does
+        await fs.outputFile(path.join(ws.path, 'feature.txt'), 'f\n');
+        const commit = await run(createHgCommitAction(options), ws.path, {
+          message: 'On default',
+        });
+        await fs.outputFile(path.join(ws.path, 'pending.txt'), 'p\n');
+        const refused = run(createHgPushAction(options), ws.path, input);
+        await expect(refused).rejects.toThrow(message);
+        await expect(refused).rejects.toThrow(String(commit.commitHash));
+        await expect(refused).rejects.toMatchObject({ name: 'InputError' });
+        expect(await serverState(name)).toBe(before);
+      } finally {
+        await ws.remove();
+      }
+    },
+  );
+
+  it('hg:push pushes . and its ancestors, never another local head', async () => {
+    const name = 'team/two-heads';
+    const info = await branchedRepository(name);
+    const ws = await createTempDir('hg-ws-');
+    try {
+      await run(createHgCloneAction(options), ws.path, {
+        repoUrl: `${proxy.host}?repo=${name}`,
+      });
+      // a local commit on stable, then back to default for the one to push
+      await runHg(['update', '-q', 'stable'], { cwd: ws.path });
+      await fs.outputFile(path.join(ws.path, 'local.txt'), 'l\n');
+      const local = await run(createHgCommitAction(options), ws.path, {
+        message: 'Local only',
+      });
+      await runHg(['update', '-q', 'default'], { cwd: ws.path });
+      await fs.outputFile(path.join(ws.path, 'pushed.txt'), 'p\n');
+      const commit = await run(createHgCommitAction(options), ws.path, {
+        message: 'Pushed',
+      });
+      await run(createHgPushAction(options), ws.path, {});
+      const heads = await runHg(['heads', '-T', '{node}\n'], {
+        cwd: server.repoDir(name),
+      });
+      expect(heads.split('\n')).toContain(commit.commitHash);
+      expect(heads.split('\n')).toContain(info.nodes[1]);
+      expect(heads).not.toContain(String(local.commitHash));
+    } finally {
+      await ws.remove();
+    }
+  });
+
+  it('hg:commit refuses a branch that exists but is not the current one, and commits nothing', async () => {
+    const name = 'team/existing-branch';
+    await branchedRepository(name);
+    const ws = await createTempDir('hg-ws-');
+    try {
+      await run(createHgCloneAction(options), ws.path, {
+        repoUrl: `${proxy.host}?repo=${name}`,
+      });
+      const tip = await runHg(['log', '-r', 'tip', '-T', '{node}'], {
+        cwd: ws.path,
+      });
+      await fs.outputFile(path.join(ws.path, 'feature.txt'), 'f\n');
+      await expect(
+        run(createHgCommitAction(options), ws.path, {
+          message: 'On stable?',
+          branch: 'stable',
+        }),
+      ).rejects.toThrow(
+        "Cannot commit on branch 'stable': the working directory is on 'default' and 'stable' already exists",
+      );
+      expect(
+        await runHg(['log', '-r', 'tip', '-T', '{node}'], { cwd: ws.path }),
+      ).toBe(tip);
+    } finally {
+      await ws.remove();
+    }
+  });
+
   it('refuses a push that would create a new head, and the server keeps its head', async () => {
     const first = await createTempDir('hg-ws-');
     const second = await createTempDir('hg-ws-');

@@ -240,7 +240,7 @@ describe('publish:hg over ssh', () => {
     expect(out.commitHash).toMatch(NODE);
     expect(out.remoteUrl).toBe(`${hgServer.baseUrl}/team/new-service`);
     expect(out.repoContentsUrl).toBe(
-      `${hgServer.baseUrl}/team/new-service/file/${out.commitHash}/`,
+      `${hgServer.baseUrl}/team/new-service/file/default/`,
     );
 
     // on disk, under the root both servers share
@@ -327,15 +327,11 @@ describe('publish:hg over ssh', () => {
     ).toBe(false);
   });
 
-  // KNOWN TO FAIL until util.ts is fixed: isRepositoryNotFound matches
-  // /no suitable response/, and hg prints "abort: no suitable response from
-  // remote hg" after ANY failed ssh connection (host key refused, key
-  // refused, connection refused), not only after the remote's "repository
-  // ... not found". So publish:hg takes a refused connection for a missing
-  // repository: it logs "Creating repository ..." and runs `hg init` over
-  // ssh, which fails the same way, and the error names `hg init` ("could not
-  // create remote repo"). Fix: drop `no suitable response` from that regex
-  // (the remote's own "repository ... not found" already matches).
+  // hg prints "abort: no suitable response from remote hg" after ANY failed
+  // ssh connection (host key refused, key refused, connection refused), not
+  // only after the remote's "repository ... not found": isRepositoryNotFound
+  // (locations.ts) must not take such a failure for a missing repository, or
+  // publish:hg would try `hg init` over ssh and report that instead.
   it.each([
     {
       problem: 'the host key is not the configured one',
@@ -499,6 +495,89 @@ describe('hg:clone, hg:commit and hg:push over ssh', () => {
     expect(again.logCalls().map(c => c.args[0])).toContain(
       'Nothing to push: the destination has every commit',
     );
+  });
+
+  /** Every changeset of a server repository with its branch and bookmarks. */
+  const serverState = (name: string) =>
+    runHg(['log', '-r', 'all()', '-T', '{node} {branch} {bookmarks}\n'], {
+      cwd: hgServer.repoDir(name),
+    });
+
+  it('pushes a new branch over ssh and leaves every other branch head and bookmark on the server as it was', async () => {
+    const name = 'team/ssh-branch';
+    const info = await hgServer.addRepository(name, {
+      commits: [
+        { files: { 'README.md': 'one\n' } },
+        { branch: 'stable', files: { 'stable.txt': 'stable\n' } },
+        { parent: '0', files: { 'README.md': 'two\n' }, bookmarks: ['@'] },
+      ],
+    });
+    const before = await serverState(name);
+    const options = actionOptions();
+    const workspacePath = (await createTempDir('publish-ssh-ws-')).path;
+    temporaryDirs.push(workspacePath);
+    await run(
+      createHgCloneAction(options),
+      actionContext({
+        workspacePath,
+        input: { repoUrl: `${hgServer.baseUrl}/${name}` },
+      }),
+    );
+    await fs.outputFile(path.join(workspacePath, 'feature.txt'), 'f\n');
+
+    // the old way, a commit on default and a push to a new branch: refused,
+    // and the server is exactly as it was
+    const onDefault = actionContext({
+      workspacePath,
+      input: { message: 'On default' },
+    });
+    await run(createHgCommitAction(options), onDefault);
+    const refused = run(
+      createHgPushAction(options),
+      actionContext({ workspacePath, input: { branch: 'feature/x' } }),
+    );
+    await expect(refused).rejects.toThrow(
+      `it would send changesets on 'default', not on the requested branch 'feature/x': ${onDefault.outputs().commitHash} (default)`,
+    );
+    expect(await serverState(name)).toBe(before);
+
+    // back to the server's default head, and the commit on the new branch
+    await runHg(['update', '-q', '--clean', info.nodes[2]], {
+      cwd: workspacePath,
+    });
+    await runHg(
+      [
+        'strip',
+        '-q',
+        '--config',
+        'extensions.strip=',
+        String(onDefault.outputs().commitHash),
+      ],
+      {
+        cwd: workspacePath,
+      },
+    );
+    await fs.outputFile(path.join(workspacePath, 'feature.txt'), 'f\n');
+    const commit = actionContext({
+      workspacePath,
+      input: { message: 'Add the feature', branch: 'feature/x' },
+    });
+    await run(createHgCommitAction(options), commit);
+    const { commitHash } = commit.outputs();
+    const push = actionContext({
+      workspacePath,
+      input: { branch: 'feature/x', bookmark: 'feature-x' },
+    });
+    await run(createHgPushAction(options), push);
+    expect(push.outputs().commitHash).toBe(commitHash);
+    expect(await serverState(name)).toBe(
+      `${before}${commitHash} feature/x feature-x\n`,
+    );
+    expect(
+      await runHg(['heads', 'default', 'stable', '-T', '{node}\n'], {
+        cwd: hgServer.repoDir(name),
+      }),
+    ).toBe(`${info.nodes[2]}\n${info.nodes[1]}\n`);
   });
 });
 

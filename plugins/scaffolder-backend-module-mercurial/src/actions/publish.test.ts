@@ -105,7 +105,7 @@ describe('publish:hg over HTTP, behind a front that demands credentials', () => 
       expect(out.commitHash).toMatch(NODE);
       expect(out.remoteUrl).toBe(`${proxy.baseUrl}/team/empty`);
       expect(out.repoContentsUrl).toBe(
-        `${proxy.baseUrl}/team/empty/file/${out.commitHash}/`,
+        `${proxy.baseUrl}/team/empty/file/default/`,
       );
       const repoDir = server.repoDir('team/empty');
       expect(await tip(repoDir)).toBe(out.commitHash);
@@ -174,6 +174,44 @@ describe('publish:hg over HTTP, behind a front that demands credentials', () => 
     }
   });
 
+  it.each([
+    [
+      'a server that refuses the push without credentials',
+      'team/empty3',
+      () => ({}),
+    ],
+    [
+      'a server that cannot be reached',
+      'team/empty4',
+      () => ({ baseUrl: 'http://127.0.0.1:9/hg', host: '127.0.0.1:9' }),
+    ],
+  ])(
+    'removes its copy of the workspace when it fails on %s',
+    async (_what, name, integration) => {
+      await server.addRepository(name, {});
+      const config = {
+        host: proxy.host,
+        baseUrl: proxy.baseUrl,
+        ...integration(),
+      };
+      const workspace = await workspaceWithSkeleton();
+      const { ctx, cleanup, temporaryDirectories } = await actionContext({
+        workspacePath: workspace.path,
+        input: { repoUrl: `${config.baseUrl}/${name}` },
+      });
+      try {
+        await expect(publishAction(config).handler(ctx)).rejects.toThrow();
+        expect(temporaryDirectories()).toHaveLength(1);
+        for (const dir of temporaryDirectories()) {
+          expect(await fs.pathExists(dir)).toBe(false);
+        }
+      } finally {
+        await cleanup();
+        await workspace.remove();
+      }
+    },
+  );
+
   it('refuses a missing repository it cannot create over HTTP', async () => {
     const workspace = await workspaceWithSkeleton();
     const { ctx, cleanup } = await actionContext({
@@ -235,6 +273,9 @@ describe('publish:hg in localRoot', () => {
         },
       }).handler(ctx);
       const out = outputs();
+      expect(out.repoContentsUrl).toBe(
+        `${server.baseUrl}/team/created/file/stable/`,
+      );
       const repoDir = server.repoDir('team/created');
       expect(
         await runHg(

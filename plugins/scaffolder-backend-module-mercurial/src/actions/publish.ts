@@ -14,34 +14,22 @@
  * limitations under the License.
  */
 
-import {
-  getMercurialBrowseUrl,
-  getMercurialRepositoryUrl,
-} from '@backstage-mercurial/integration';
-import {
-  getHgAuth,
-  hgCommands,
-  HgRunner,
-  HgRunOptions,
-  runHgCommand,
-} from '@backstage-mercurial/integration-node';
+import { HgRunner } from '@backstage-mercurial/integration-node';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'fs-extra';
 import path from 'node:path';
+import { commitAuthor } from './author';
+import { MercurialActionOptions } from './options';
 import { examples } from './publish.examples';
+import { commitCopy } from './publishSteps/copy';
+import { ensureEmptyRepository } from './publishSteps/empty';
+import { publishOutputs } from './publishSteps/outputs';
+import { pushCopy } from './publishSteps/push';
+import { resolvePublishTarget } from './publishSteps/target';
+import { parseRepoUrl } from './repoUrl';
+import { waitForHttpNode } from './waitForHttpNode';
 import { workspaceDir } from './workspace';
-import {
-  commitAuthor,
-  isRepositoryNotFound,
-  localRepositoryDir,
-  MercurialActionOptions,
-  parseRepoUrl,
-  sshRepositoryUrl,
-  waitForHttpNode,
-} from './util';
-
-const NULL_NODE = '0'.repeat(40);
 
 /**
  * `publish:hg`: creates a Mercurial repository (over ssh, or in the
@@ -119,7 +107,7 @@ export function createPublishMercurialAction(options: MercurialActionOptions) {
           z
             .string()
             .describe(
-              '{baseUrl}/{repo}/file/{commitHash}/: the published files',
+              '{baseUrl}/{repo}/file/{branch}/: the published files at the head of the branch (defaultBranch), so that what is registered from it sees later commits',
             ),
         commitHash: z => z.string().describe('The 40-hex node of the commit'),
         catalogInfoUrl: z =>
@@ -148,170 +136,73 @@ export function createPublishMercurialAction(options: MercurialActionOptions) {
         );
       }
 
-      // Commit in a directory of our own: the workspace stays as it was.
-      const repoDir = path.join(await ctx.createTemporaryDirectory(), 'repo');
-      await fs.copy(sourceDir, repoDir, {
-        filter: src => path.basename(src) !== '.hg',
-      });
-      await runHgCommand(runner, hgCommands.init({ dest: repoDir }));
-      if (branch !== 'default') {
-        await runHgCommand(runner, hgCommands.branch({ name: branch }), {
-          cwd: repoDir,
-        });
-      }
-      const committed = await runHgCommand(
-        runner,
-        hgCommands.commit({
+      // Commit in a directory of our own (the workspace stays as it was),
+      // removed when the action ends, also when it fails: the scaffolder
+      // removes it only after a step that succeeds.
+      const tmpDir = await ctx.createTemporaryDirectory();
+      try {
+        const repoDir = path.join(tmpDir, 'repo');
+        const commitHash = await commitCopy({
+          sourceDir,
+          sourcePath: input.sourcePath ?? '.',
+          repoDir,
+          branch,
+          bookmark: input.bookmark,
           message: input.commitMessage ?? 'Initial commit',
-          user: author,
-          addRemove: true,
-        }),
-        { cwd: repoDir },
-      );
-      if (!committed) {
-        throw new InputError(
-          `There is nothing to publish: '${input.sourcePath ?? '.'}' holds no files`,
-        );
-      }
-      if (input.bookmark) {
-        await runHgCommand(
+          author,
           runner,
-          hgCommands.bookmark({ name: input.bookmark }),
-          {
-            cwd: repoDir,
-          },
-        );
-      }
-      const commitHash = await runHgCommand(runner, hgCommands.node(), {
-        cwd: repoDir,
-      });
-
-      const remoteUrl = getMercurialRepositoryUrl(
-        integration.config,
-        repositoryPath,
-      );
-      const outputs = () => {
-        ctx.output('remoteUrl', remoteUrl);
-        const repoContentsUrl = getMercurialBrowseUrl(integration.config, {
-          repositoryPath,
-          revision: commitHash,
-          directory: true,
         });
-        ctx.output('repoContentsUrl', repoContentsUrl);
-        ctx.output('commitHash', commitHash);
-        ctx.output(
-          'catalogInfoUrl',
-          integration.resolveUrl({
-            url: input.catalogInfoPath ?? '/catalog-info.yaml',
-            base: repoContentsUrl,
-          }),
-        );
-      };
-      if (ctx.isDryRun) {
-        ctx.logger.info(
-          `Dry run: would publish ${commitHash} on branch '${branch}' to ${remoteUrl}`,
-        );
-        outputs();
-        return;
-      }
-
-      // Where to push, and whether the repository must be made first.
-      const sshUrl = sshRepositoryUrl(integration, repositoryPath);
-      const localDir = localRepositoryDir(integration, repositoryPath);
-      let target: string;
-      let runOptions: HgRunOptions;
-      let create: (() => Promise<void>) | undefined;
-      let undoCreate: (() => Promise<void>) | undefined;
-      if (sshUrl) {
-        const { privateKey, knownHosts } = integration.config.ssh!;
-        target = sshUrl;
-        runOptions = { ssh: { privateKey, knownHosts }, signal: ctx.signal };
-        create = async () => {
-          await runHgCommand(
+        const outputs = publishOutputs({
+          integration,
+          repositoryPath,
+          branch,
+          commitHash,
+          catalogInfoPath: input.catalogInfoPath ?? '/catalog-info.yaml',
+        });
+        if (ctx.isDryRun) {
+          ctx.logger.info(
+            `Dry run: would publish ${commitHash} on branch '${branch}' to ${outputs.remoteUrl}`,
+          );
+        } else {
+          const target = resolvePublishTarget({
+            integration,
+            repositoryPath,
             runner,
-            hgCommands.init({ dest: sshUrl }),
-            runOptions,
+            signal: ctx.signal,
+          });
+          const undoCreate = await ensureEmptyRepository({
+            target,
+            runner,
+            logger: ctx.logger,
+          });
+          ctx.logger.info(
+            `Pushing ${commitHash} (branch '${branch}'${
+              input.bookmark ? `, bookmark '${input.bookmark}'` : ''
+            }) to ${target.remoteUrl}`,
           );
-        };
-      } else if (localDir) {
-        target = localDir;
-        runOptions = { signal: ctx.signal };
-        create = async () => {
-          if (
-            (await fs.pathExists(localDir)) &&
-            (await fs.readdir(localDir)).length > 0
-          ) {
-            throw new InputError(
-              `Cannot create ${remoteUrl}: '${repositoryPath}' exists in localRoot and is not an empty directory`,
-            );
-          }
-          await fs.ensureDir(path.dirname(localDir));
-          await runHgCommand(runner, hgCommands.init({ dest: localDir }));
-          undoCreate = () => fs.remove(localDir);
-        };
-      } else {
-        target = remoteUrl;
-        const auth = getHgAuth(integration.config);
-        runOptions = { auth: auth ? [auth] : undefined, signal: ctx.signal };
-      }
-
-      let existing: string | undefined;
-      try {
-        existing = await runHgCommand(
-          runner,
-          hgCommands.identify({ source: target, revision: 'tip' }),
-          runOptions,
-        );
-      } catch (e) {
-        if (!isRepositoryNotFound(e)) {
-          throw e;
-        }
-      }
-      if (existing && existing !== NULL_NODE) {
-        throw new InputError(
-          `Cannot publish to ${remoteUrl}: the repository already has changesets (tip ${existing}); publish:hg only pushes to new or empty repositories`,
-        );
-      }
-      if (!existing) {
-        if (!create) {
-          throw new InputError(
-            `Cannot publish to ${remoteUrl}: the repository does not exist, and it cannot be created over HTTP; create it on the server first, or give the integration for ${integration.config.host} an 'ssh' or 'localRoot'`,
-          );
-        }
-        ctx.logger.info(`Creating repository ${remoteUrl}`);
-        await create();
-      }
-
-      try {
-        ctx.logger.info(
-          `Pushing ${commitHash} (branch '${branch}'${
-            input.bookmark ? `, bookmark '${input.bookmark}'` : ''
-          }) to ${remoteUrl}`,
-        );
-        await runHgCommand(
-          runner,
-          hgCommands.push({
-            destination: target,
-            revision: '.',
+          await pushCopy({
+            repoDir,
+            target,
             bookmark: input.bookmark,
-            newBranch: true,
-          }),
-          { ...runOptions, cwd: repoDir },
-        );
-      } catch (e) {
-        await undoCreate?.();
-        throw e;
+            runner,
+            undoCreate,
+          });
+          await waitForHttpNode({
+            integration,
+            repositoryPath,
+            node: commitHash,
+            timeoutMs: options.publishWaitMs ?? 60_000,
+            logger: ctx.logger,
+            signal: ctx.signal,
+          });
+        }
+        ctx.output('remoteUrl', outputs.remoteUrl);
+        ctx.output('repoContentsUrl', outputs.repoContentsUrl);
+        ctx.output('commitHash', outputs.commitHash);
+        ctx.output('catalogInfoUrl', outputs.catalogInfoUrl);
+      } finally {
+        await fs.remove(tmpDir);
       }
-
-      await waitForHttpNode({
-        integration,
-        repositoryPath,
-        node: commitHash,
-        timeoutMs: options.publishWaitMs ?? 60_000,
-        logger: ctx.logger,
-        signal: ctx.signal,
-      });
-      outputs();
     },
   });
 }

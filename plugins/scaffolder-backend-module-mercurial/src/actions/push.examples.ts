@@ -33,7 +33,8 @@ export const examples: TemplateExample[] = [
     }),
   },
   {
-    description: 'Push the changes on a new named branch with a bookmark',
+    description:
+      'Commit the pending changes on a new named branch with a bookmark and push only them (refused, with nothing pushed, if an earlier commit is on another branch)',
     example: yaml.stringify({
       steps: [
         {

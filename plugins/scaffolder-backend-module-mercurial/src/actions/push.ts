@@ -22,13 +22,11 @@ import {
 } from '@backstage-mercurial/integration-node';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { checkOutgoing, switchToBranch } from './branch';
 import { examples } from './push.examples';
-import {
-  commitAuthor,
-  locationOptions,
-  MercurialActionOptions,
-  redactUrl,
-} from './util';
+import { commitAuthor } from './author';
+import { locationOptions, redactUrl } from './locations';
+import { MercurialActionOptions } from './options';
 import { workingCopy } from './workspace';
 
 /**
@@ -42,7 +40,7 @@ export function createHgPushAction(options: MercurialActionOptions) {
   return createTemplateAction({
     id: 'hg:push',
     description:
-      'Pushes the commits of a Mercurial working directory in the workspace. A push that would create a new head on an existing branch is refused.',
+      'Pushes the commit of a Mercurial working directory in the workspace and its ancestors (hg push -r .), never other local heads. A push that would create a new head on an existing branch is refused; with branch or bookmark, so is a push that would change another branch or bookmark on the server.',
     examples,
     supportsDryRun: true,
     schema: {
@@ -64,13 +62,15 @@ export function createHgPushAction(options: MercurialActionOptions) {
             .string()
             .optional()
             .describe(
-              'Commit on this named branch before pushing, creating the branch when it is new',
+              "Push to this named branch: pending changes are committed on it first (creating the branch when it is new), and the push is refused, with nothing pushed, when any changeset it would send is on another branch (commit with hg:commit's 'branch' input)",
             ),
         bookmark: z =>
           z
             .string()
             .optional()
-            .describe('A bookmark to set on the pushed commit and push'),
+            .describe(
+              'A bookmark to set on the pushed commit and push; the push is refused when it would move any other bookmark',
+            ),
       },
       output: {
         remoteUrl: z =>
@@ -91,52 +91,61 @@ export function createHgPushAction(options: MercurialActionOptions) {
       }
       const { runOptions } = locationOptions(destination, integrations);
       const remoteUrl = redactUrl(destination);
-
+      // the names are checked before anything runs
+      const setBookmark = input.bookmark
+        ? hgCommands.bookmark({ name: input.bookmark })
+        : undefined;
       if (input.branch) {
-        const current = await runHgCommand(runner, hgCommands.currentBranch(), {
+        hgCommands.branch({ name: input.branch });
+      }
+
+      if (ctx.isDryRun) {
+        const node = await runHgCommand(runner, hgCommands.node(), {
           cwd: dir,
         });
-        if (current !== input.branch) {
-          await runHgCommand(
-            runner,
-            hgCommands.branch({ name: input.branch }),
-            {
-              cwd: dir,
-            },
-          );
-          if (!ctx.isDryRun) {
-            // A branch starts with a commit; pending changes go into it.
-            await runHgCommand(
-              runner,
-              hgCommands.commit({
-                message: `Create branch ${input.branch}`,
-                user: commitAuthor(config, {}),
-                addRemove: true,
-              }),
-              { cwd: dir },
-            );
-          }
-        }
+        ctx.logger.info(
+          `Dry run: would push ${node}${
+            input.branch ? ` on branch '${input.branch}'` : ''
+          } to ${remoteUrl}`,
+        );
+        ctx.output('remoteUrl', remoteUrl);
+        ctx.output('commitHash', node);
+        return;
       }
-      if (input.bookmark) {
+
+      if (input.branch || input.bookmark) {
+        // Only . and its ancestors are pushed; with a branch or a bookmark,
+        // they must not change anything else on the server.
+        const outgoing = await runHgCommand(
+          runner,
+          hgCommands.outgoing({ destination, revision: '.' }),
+          { ...runOptions, cwd: dir, signal: ctx.signal },
+        );
+        checkOutgoing({
+          outgoing,
+          branch: input.branch,
+          bookmark: input.bookmark,
+          remoteUrl,
+        });
+      }
+      if (input.branch && (await switchToBranch(runner, dir, input.branch))) {
+        // A branch starts with a commit; pending changes go into it.
         await runHgCommand(
           runner,
-          hgCommands.bookmark({ name: input.bookmark }),
-          {
-            cwd: dir,
-          },
+          hgCommands.commit({
+            message: `Create branch ${input.branch}`,
+            user: commitAuthor(config, {}),
+            addRemove: true,
+          }),
+          { cwd: dir },
         );
+      }
+      if (setBookmark) {
+        await runHgCommand(runner, setBookmark, { cwd: dir });
       }
       const commitHash = await runHgCommand(runner, hgCommands.node(), {
         cwd: dir,
       });
-      if (ctx.isDryRun) {
-        ctx.logger.info(`Dry run: would push ${commitHash} to ${remoteUrl}`);
-        ctx.output('remoteUrl', remoteUrl);
-        ctx.output('commitHash', commitHash);
-        return;
-      }
-
       ctx.logger.info(`Pushing ${commitHash} to ${remoteUrl}`);
       try {
         const pushed = await runHgCommand(

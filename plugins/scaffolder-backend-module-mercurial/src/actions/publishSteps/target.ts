@@ -1,0 +1,113 @@
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  getMercurialRepositoryUrl,
+  MercurialIntegration,
+} from '@backstage-mercurial/integration';
+import {
+  getHgAuth,
+  hgCommands,
+  HgRunner,
+  HgRunOptions,
+  runHgCommand,
+} from '@backstage-mercurial/integration-node';
+import { InputError } from '@backstage/errors';
+import fs from 'fs-extra';
+import path from 'node:path';
+import { localRepositoryDir, sshRepositoryUrl } from '../locations';
+
+/** Where publish:hg pushes, and how it makes the repository when missing. */
+export interface PublishTarget {
+  integration: MercurialIntegration;
+  repositoryPath: string;
+  /** `{baseUrl}/{repo}`, without credentials: what the outputs and errors name. */
+  remoteUrl: string;
+  /** What hg pushes to: the ssh URL, the localRoot directory or remoteUrl. */
+  location: string;
+  runOptions: HgRunOptions;
+  /**
+   * Creates the repository (over ssh or in localRoot; not possible over
+   * HTTP). Resolves to how to undo that, when it can be undone.
+   */
+  create?: () => Promise<(() => Promise<void>) | undefined>;
+}
+
+/**
+ * Step 1 of publish:hg: the target. Over ssh when the integration has
+ * `ssh`, else in `localRoot` when it has that, else over HTTP(S) with the
+ * integration's credentials.
+ */
+export function resolvePublishTarget(options: {
+  integration: MercurialIntegration;
+  repositoryPath: string;
+  runner: HgRunner;
+  signal?: AbortSignal;
+}): PublishTarget {
+  const { integration, repositoryPath, runner, signal } = options;
+  const remoteUrl = getMercurialRepositoryUrl(
+    integration.config,
+    repositoryPath,
+  );
+  const base = { integration, repositoryPath, remoteUrl };
+  const sshUrl = sshRepositoryUrl(integration, repositoryPath);
+  if (sshUrl) {
+    const { privateKey, knownHosts } = integration.config.ssh!;
+    const runOptions = { ssh: { privateKey, knownHosts }, signal };
+    return {
+      ...base,
+      location: sshUrl,
+      runOptions,
+      create: async () => {
+        await runHgCommand(
+          runner,
+          hgCommands.init({ dest: sshUrl }),
+          runOptions,
+        );
+        // hg cannot remove a repository over ssh; an empty one is fine to
+        // push into on the next try
+        return undefined;
+      },
+    };
+  }
+  const localDir = localRepositoryDir(integration, repositoryPath);
+  if (localDir) {
+    return {
+      ...base,
+      location: localDir,
+      runOptions: { signal },
+      create: async () => {
+        if (
+          (await fs.pathExists(localDir)) &&
+          (await fs.readdir(localDir)).length > 0
+        ) {
+          throw new InputError(
+            `Cannot create ${remoteUrl}: '${repositoryPath}' exists in localRoot and is not an empty directory`,
+          );
+        }
+        await fs.ensureDir(path.dirname(localDir));
+        await runHgCommand(runner, hgCommands.init({ dest: localDir }));
+        return () => fs.remove(localDir);
+      },
+    };
+  }
+  const auth = getHgAuth(integration.config);
+  return {
+    ...base,
+    location: remoteUrl,
+    runOptions: { auth: auth ? [auth] : undefined, signal },
+  };
+}
