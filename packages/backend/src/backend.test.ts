@@ -18,6 +18,13 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { rootConfigServiceFactory } from '@backstage/backend-defaults/rootConfig';
 import {
+  coreServices,
+  createBackendModule,
+  createServiceFactory,
+  RootLoggerService,
+  SchedulerService,
+} from '@backstage/backend-plugin-api';
+import {
   mockCredentials,
   startTestBackend,
 } from '@backstage/backend-test-utils';
@@ -37,12 +44,51 @@ import { backendFeatures } from './features';
 // bounded by these timeouts only.
 jest.setTimeout(180_000);
 
-
 /**
  * The example backend's features and its real app-config.yaml (with
  * HG_DEMO_PORT set to the test server's port), against the demo repositories
  * built as scripts/start.sh builds them and served by a real hg serve.
  */
+/** Every message the backend logs, with its level: the catalog reports conflicts only there. */
+const logged: { level: string; message: string }[] = [];
+class RecordingLogger implements RootLoggerService {
+  error(message: string) {
+    logged.push({ level: 'error', message });
+  }
+  warn(message: string) {
+    logged.push({ level: 'warn', message });
+  }
+  info(message: string) {
+    logged.push({ level: 'info', message });
+  }
+  debug(message: string) {
+    logged.push({ level: 'debug', message });
+  }
+  child(): RecordingLogger {
+    return this;
+  }
+}
+const recordingRootLogger = createServiceFactory({
+  service: coreServices.rootLogger,
+  deps: {},
+  factory: () => new RecordingLogger(),
+});
+
+/** The catalog's scheduler, to run discovery now instead of in a minute. */
+let catalogScheduler: SchedulerService | undefined;
+const catalogSchedulerProbe = createBackendModule({
+  pluginId: 'catalog',
+  moduleId: 'test-scheduler-probe',
+  register(env) {
+    env.registerInit({
+      deps: { scheduler: coreServices.scheduler },
+      async init({ scheduler }) {
+        catalogScheduler = scheduler;
+      },
+    });
+  },
+});
+
 describe('example backend', () => {
   let tempDir: { path: string; remove(): Promise<void> };
   let server: HgTestServer;
@@ -94,6 +140,8 @@ describe('example backend', () => {
     const backend = await startTestBackend({
       features: [
         ...backendFeatures,
+        recordingRootLogger,
+        catalogSchedulerProbe,
         rootConfigServiceFactory({
           argv: [
             '--config',
@@ -206,15 +254,46 @@ describe('example backend', () => {
       ),
     ).toBeTruthy();
     const entity = await entityByName('component', 'made-in-test');
-    expect(
-      entity.metadata.annotations?.['backstage.io/source-location'],
-    ).toMatch(
-      new RegExp(
-        `^url:${server.baseUrl}/demo/made-in-test/file/[0-9a-f]{40}/$`,
-      ),
+    // Registered at the branch, not at the first changeset's node: the
+    // entity follows later commits, and discovery finds the same location.
+    const contents = `${server.baseUrl}/demo/made-in-test/file/default/`;
+    expect(entity.metadata.annotations?.['backstage.io/source-location']).toBe(
+      `url:${contents}`,
     );
-  });
+    expect(
+      entity.metadata.annotations?.['backstage.io/managed-by-location'],
+    ).toBe(`url:${contents}catalog-info.yaml`);
 
+    // Discovery runs again and finds the new repository: the same entity
+    // from the same location, so the catalog reports no conflict.
+    const runs = () =>
+      logged.filter(l =>
+        /MercurialDiscoveryEntityProvider:demo: saw .* registered 3 with/.test(
+          l.message,
+        ),
+      ).length;
+    const runsBefore = runs();
+    await catalogScheduler!.triggerTask(
+      'MercurialDiscoveryEntityProvider:demo:refresh',
+    );
+    await eventually('discovery to run again', async () =>
+      runs() > runsBefore ? true : undefined,
+    );
+    await eventually('the discovered location to be processed', async () => {
+      const res = await get(
+        `/api/catalog/entities/by-query?filter=kind=location,spec.target=${encodeURIComponent(
+          `${contents}catalog-info.yaml`,
+        )}`,
+      );
+      const body = (await res.json()) as { items: Entity[] };
+      // processed, children emitted: a conflict would have been logged by now
+      return body.items.length > 0 ? body.items : undefined;
+    });
+    const conflicts = logged.filter(l =>
+      /conflicting entityRef/i.test(l.message),
+    );
+    expect(conflicts).toEqual([]);
+  });
   it('answers the commit history and summary of the demo component', async () => {
     await entityByName('component', 'hg-demo-service');
     const commits = await eventually('the backend', async () => {

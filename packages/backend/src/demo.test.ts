@@ -125,7 +125,7 @@ describe('demo repositories', () => {
     expect(await raw('demo/service', 'README.md')).toMatch(/^# Demo service/);
   });
 
-  it('serves a valid Template whose skeleton URL points at this server', async () => {
+  it('serves a valid Template whose skeleton is named relatively, as Backstage examples do', async () => {
     const text = await raw('demo/templates', 'template.yaml');
     expect(text).not.toContain(BASE_URL_PLACEHOLDER);
     const entity = parseYaml(text) as Entity;
@@ -134,11 +134,11 @@ describe('demo repositories', () => {
 
     const steps = (entity.spec as { steps: any[] }).steps;
     const fetchStep = steps.find(s => s.action === 'fetch:template');
-    expect(fetchStep.input.url).toBe(
-      `${server.repoUrl('demo/templates')}/file/default/skeleton/`,
+    expect(fetchStep.input.url).toBe('./skeleton/');
+    // The skeleton directory is there, next to the template, as hgweb shows it.
+    const listing = await fetch(
+      `${server.repoUrl('demo/templates')}/file/default/skeleton/?style=raw`,
     );
-    // The skeleton directory is there, as hgweb shows it.
-    const listing = await fetch(`${fetchStep.input.url}?style=raw`);
     expect(listing.status).toBe(200);
     expect(await listing.text()).toContain('catalog-info.yaml');
     expect(await raw('demo/templates', 'skeleton/catalog-info.yaml')).toContain(

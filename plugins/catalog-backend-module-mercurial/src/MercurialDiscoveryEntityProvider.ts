@@ -20,6 +20,7 @@ import {
   MercurialIntegrations,
 } from '@backstage-mercurial/integration';
 import { fetchFromMercurial } from '@backstage-mercurial/integration-node';
+import { createHash } from 'node:crypto';
 import {
   LoggerService,
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
@@ -156,6 +157,27 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
     private readonly taskRunner: SchedulerServiceTaskRunner,
   ) {}
 
+  /**
+   * The Location entity for a discovered catalog file. Its name is the
+   * provider's own: `locationSpecToLocationEntity` names it after the target
+   * alone, exactly as the catalog names a location registered by hand (or by
+   * `catalog:register` after `publish:hg`), and two sources of one entity name
+   * are a conflict the catalog logs on every run. The entities the file holds
+   * come from the same `url:` location either way, so they do not conflict.
+   */
+  private locationEntity(location: {
+    type: string;
+    target: string;
+    presence: 'optional';
+  }) {
+    const entity = locationSpecToLocationEntity({ location });
+    const hash = createHash('sha1')
+      .update(`${this.getProviderName()}:${location.type}:${location.target}`)
+      .digest('hex');
+    entity.metadata.name = `mercurial-discovered-${hash}`;
+    return entity;
+  }
+
   getProviderName(): string {
     return `MercurialDiscoveryEntityProvider:${this.config.id}`;
   }
@@ -217,7 +239,7 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
         const location = { type: 'url', target, presence: 'optional' as const };
         return {
           locationKey: this.getProviderName(),
-          entity: locationSpecToLocationEntity({ location }),
+          entity: this.locationEntity(location),
         };
       }),
     });
