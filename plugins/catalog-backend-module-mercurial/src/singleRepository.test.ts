@@ -46,10 +46,7 @@ jest.setTimeout(120_000);
 
 const SOURCE_LOCATION = 'backstage.io/source-location';
 
-const component = (
-  name: string,
-  extra = '',
-) => `apiVersion: backstage.io/v1alpha1
+const component = (name: string) => `apiVersion: backstage.io/v1alpha1
 kind: Component
 metadata:
   name: ${name}
