@@ -42,7 +42,8 @@ export interface Config {
       ssh?: {
         /**
          * The ssh URL repository paths are appended to, e.g.
-         * `ssh://hg@hg.example.com//srv/hg`.
+         * `ssh://hg@hg.example.com//srv/hg`; with `singleRepository: true`,
+         * the ssh URL of the repository itself.
          * @visibility backend
          */
         url: string;
@@ -65,6 +66,17 @@ export interface Config {
        * @visibility backend
        */
       localRoot?: string;
+      /**
+       * `true` when the server serves a single repository at `baseUrl`
+       * itself, as `hg serve -R repo` or a single-repository `hgweb.cgi`
+       * do: files are then at `{baseUrl}/file/{rev}/{path}` rather than
+       * `{baseUrl}/{repo}/file/{rev}/{path}`. Default `false`: a server of
+       * several repositories below `baseUrl` (`hg serve --web-conf`,
+       * `hgwebdir`). With `true`, `ssh.url` is the repository's own ssh URL
+       * and `localRoot` cannot be set.
+       * @visibility frontend
+       */
+      singleRepository?: boolean;
     }>;
   };
 }

@@ -191,3 +191,31 @@ describe('MercurialIntegration', () => {
     ).toBe('https://hg.example.com/hg/team/api/file/default/');
   });
 });
+
+describe('MercurialIntegration of a single-repository server', () => {
+  const S = 'http://hg.example.com:8000';
+  const single = new MercurialIntegration({
+    host: 'hg.example.com:8000',
+    baseUrl: S,
+    singleRepository: true,
+  });
+
+  it('resolves relative URLs and edit URLs at the root', () => {
+    expect(
+      single.resolveUrl({
+        url: './docs/',
+        base: `${S}/file/tip/catalog-info.yaml`,
+      }),
+    ).toBe(`${S}/file/tip/docs/`);
+    expect(
+      single.resolveUrl({
+        url: '../README.md',
+        base: `${S}/raw-file/v1/sub/a.yaml`,
+      }),
+    ).toBe(`${S}/raw-file/v1/README.md`);
+    expect(single.resolveUrl({ url: '.', base: S })).toBe(`${S}/file/default/`);
+    expect(single.resolveEditUrl(`${S}/raw-file/tip/a.md`)).toBe(
+      `${S}/file/tip/a.md`,
+    );
+  });
+});

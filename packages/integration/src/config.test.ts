@@ -226,6 +226,48 @@ describe('readMercurialIntegrationConfig ssh and localRoot', () => {
   });
 });
 
+describe('readMercurialIntegrationConfig singleRepository', () => {
+  it('reads singleRepository: true, and leaves it out when false or absent', () => {
+    expect(
+      read({
+        host: 'hg.example.com:8000',
+        baseUrl: 'http://hg.example.com:8000/',
+        singleRepository: true,
+      }),
+    ).toEqual({
+      host: 'hg.example.com:8000',
+      baseUrl: 'http://hg.example.com:8000',
+      singleRepository: true,
+    });
+    expect(
+      read({ host: 'hg.example.com', singleRepository: false }),
+    ).not.toHaveProperty('singleRepository');
+  });
+
+  it('names the entry and the key when singleRepository is not a boolean', () => {
+    expect(() =>
+      readAll([
+        { host: 'a.example.com' },
+        { host: 'hg.example.com', singleRepository: 'maybe' },
+      ]),
+    ).toThrow(
+      `Invalid integrations.mercurial[1] (host 'hg.example.com') config: 'singleRepository' must be true or false, got "maybe"`,
+    );
+  });
+
+  it('rejects localRoot with singleRepository', () => {
+    expect(() =>
+      read({
+        host: 'hg.example.com',
+        singleRepository: true,
+        localRoot: '/srv/hg',
+      }),
+    ).toThrow(
+      "Invalid integrations.mercurial (host 'hg.example.com') config: 'localRoot' cannot be combined with 'singleRepository: true'",
+    );
+  });
+});
+
 describe('readMercurialIntegrationConfigs', () => {
   it('reads several entries, including several baseUrls on one host', () => {
     expect(

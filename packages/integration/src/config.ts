@@ -39,6 +39,13 @@ export interface MercurialIntegrationConfig {
   ssh?: MercurialSshConfig;
   /** Where the server's repositories live on disk, when the backend shares it. */
   localRoot?: string;
+  /**
+   * `true` when the server serves one repository at `baseUrl` itself (`hg
+   * serve -R repo`, a single-repository `hgweb.cgi`): its URLs are
+   * `{baseUrl}/file/{rev}/{path}`, and its repository path is `''`. Absent
+   * (or `false`) for a server of several repositories below `baseUrl`.
+   */
+  singleRepository?: boolean;
 }
 
 /**
@@ -49,7 +56,8 @@ export interface MercurialIntegrationConfig {
 export interface MercurialSshConfig {
   /**
    * The ssh URL that repository paths are appended to, without a trailing
-   * slash, e.g. `ssh://hg@hg.example.com//srv/hg`.
+   * slash, e.g. `ssh://hg@hg.example.com//srv/hg`; with `singleRepository`,
+   * the ssh URL of the repository itself.
    */
   url: string;
   /** The private key. A secret. */
@@ -149,6 +157,13 @@ export function readMercurialIntegrationConfig(
     );
   }
 
+  const singleRepository = readSingleRepository(config, where);
+  if (singleRepository && localRoot !== undefined) {
+    throw new Error(
+      `Invalid ${where} config: 'localRoot' cannot be combined with 'singleRepository: true'; a single-repository server has no directory of repositories to create new ones in`,
+    );
+  }
+
   return {
     host,
     baseUrl,
@@ -157,7 +172,18 @@ export function readMercurialIntegrationConfig(
     token,
     ...(ssh && { ssh }),
     ...(localRoot && { localRoot: localRoot.replace(/\/+$/, '') || '/' }),
+    ...(singleRepository && { singleRepository: true }),
   };
+}
+
+function readSingleRepository(config: Config, where: string): boolean {
+  try {
+    return config.getOptionalBoolean('singleRepository') ?? false;
+  } catch {
+    throw new Error(
+      `Invalid ${where} config: 'singleRepository' must be true or false, got ${JSON.stringify(config.getOptional('singleRepository'))}`,
+    );
+  }
 }
 
 function readSsh(

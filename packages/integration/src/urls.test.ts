@@ -302,6 +302,174 @@ describe('parseMercurialUrl and formatMercurialUrl', () => {
   });
 });
 
+describe('parseMercurialUrl and formatMercurialUrl for a single-repository server', () => {
+  // hg serve -R repo: the repository is the server root
+  const single: MercurialIntegrationConfig = {
+    host: 'hg.example.com:8000',
+    baseUrl: 'http://hg.example.com:8000',
+    singleRepository: true,
+  };
+  // a single-repository hgweb.cgi mounted at a sub-path
+  const singleAtPath: MercurialIntegrationConfig = {
+    host: 'hg.example.com',
+    baseUrl: 'https://hg.example.com/hg/service',
+    singleRepository: true,
+  };
+  const S = single.baseUrl;
+  const P = singleAtPath.baseUrl;
+  const cases: Array<
+    [string, MercurialIntegrationConfig, MercurialUrl, string?]
+  > = [
+    [S, single, { repositoryPath: '', path: '', kind: 'repository' }],
+    [`${S}/`, single, { repositoryPath: '', path: '', kind: 'repository' }, S],
+    [
+      `${S}/file/tip/catalog-info.yaml`,
+      single,
+      {
+        repositoryPath: '',
+        revision: 'tip',
+        path: 'catalog-info.yaml',
+        kind: 'file',
+      },
+    ],
+    [
+      `${S}/file/tip/`,
+      single,
+      { repositoryPath: '', revision: 'tip', path: '', kind: 'directory' },
+    ],
+    [
+      `${S}/file/feature%252Fx/docs/`,
+      single,
+      {
+        repositoryPath: '',
+        revision: 'feature/x',
+        path: 'docs',
+        kind: 'directory',
+      },
+    ],
+    [
+      `${S}/raw-file/default/a%20b/c.md`,
+      single,
+      {
+        repositoryPath: '',
+        revision: 'default',
+        path: 'a b/c.md',
+        kind: 'raw-file',
+      },
+    ],
+    // a directory of the repository that is named like a command
+    [
+      `${S}/file/tip/file/raw-file`,
+      single,
+      {
+        repositoryPath: '',
+        revision: 'tip',
+        path: 'file/raw-file',
+        kind: 'file',
+      },
+    ],
+    [P, singleAtPath, { repositoryPath: '', path: '', kind: 'repository' }],
+    [
+      `${P}/raw-file/tip/README.md`,
+      singleAtPath,
+      {
+        repositoryPath: '',
+        revision: 'tip',
+        path: 'README.md',
+        kind: 'raw-file',
+      },
+    ],
+  ];
+
+  it.each(cases)('parses %s', (url, c, expected) => {
+    expect(parseMercurialUrl(url, c)).toEqual(expected);
+  });
+
+  it.each(
+    cases.map(([url, c, parsed, canonical]) => [
+      url,
+      c,
+      parsed,
+      canonical ?? url,
+    ]),
+  )('formats back %s', (_url, c, parsed, canonical) => {
+    expect(
+      formatMercurialUrl(
+        c as MercurialIntegrationConfig,
+        parsed as MercurialUrl,
+      ),
+    ).toBe(canonical);
+  });
+
+  it.each([
+    [
+      'a repository below the single repository',
+      `${S}/team/api/file/tip/a`,
+      /serves a single repository at its baseUrl \(singleRepository: true\), so 'team\/api' cannot name a repository; expected \{baseUrl\}, \{baseUrl\}\/file\/\{rev\}\//,
+    ],
+    [
+      'a path that is no hgweb command',
+      `${S}/service`,
+      /so 'service' cannot name a repository/,
+    ],
+    ['a log page', `${S}/json-log`, /'json-log' is an hgweb page/],
+    [
+      'a raw-file directory',
+      `${S}/raw-file/tip/docs/`,
+      /a raw-file URL must name a file/,
+    ],
+  ])('rejects %s', (_what, url, message) => {
+    expect(() => parseMercurialUrl(url, single)).toThrow(message);
+    expect(() => parseMercurialUrl(url, single)).toThrow(
+      expect.objectContaining({ name: 'InputError' }),
+    );
+  });
+
+  it('without singleRepository, a root URL names no repository and the error says what to set', () => {
+    expect(() =>
+      parseMercurialUrl(`${S}/file/tip/catalog-info.yaml`, rootConfig),
+    ).toThrow(
+      /it names no repository; .*needs 'singleRepository: true' on its integrations\.mercurial entry/,
+    );
+  });
+
+  it('builds every URL of the repository at the baseUrl itself', () => {
+    const at = { repositoryPath: '', revision: 'tip' };
+    expect(getMercurialRepositoryUrl(single, '')).toBe(S);
+    expect(getMercurialRawFileUrl(single, { ...at, path: 'a.md' })).toBe(
+      `${S}/raw-file/tip/a.md`,
+    );
+    expect(getMercurialBrowseUrl(single, { ...at, directory: true })).toBe(
+      `${S}/file/tip/`,
+    );
+    expect(getMercurialArchiveUrl(single, at)).toBe(`${S}/archive/tip.tar.gz`);
+    expect(getMercurialArchiveUrl(single, { ...at, path: 'docs' })).toBe(
+      `${S}/archive/tip.tar.gz/docs`,
+    );
+    expect(getMercurialJsonFileUrl(single, { ...at, path: 'docs' })).toBe(
+      `${S}/json-file/tip/docs`,
+    );
+    expect(getMercurialJsonLogUrl(single, { repositoryPath: '' })).toBe(
+      `${S}/json-log`,
+    );
+    expect(
+      getMercurialJsonLogUrl(singleAtPath, { ...at, path: 'a', revcount: 1 }),
+    ).toBe(`${P}/json-log/tip/a?revcount=1`);
+    expect(
+      getMercurialLookupUrl(single, { repositoryPath: '', key: 'tip' }),
+    ).toBe(`${S}?cmd=lookup&key=tip`);
+    expect(
+      getMercurialLookupUrl(singleAtPath, { repositoryPath: '', key: 'tip' }),
+    ).toBe(`${P}?cmd=lookup&key=tip`);
+  });
+
+  it('refuses a non-empty repository path for a single repository', () => {
+    expect(() => getMercurialRepositoryUrl(single, 'team/api')).toThrow(
+      /serves a single repository at its baseUrl \(singleRepository: true\); it has no repository 'team\/api'/,
+    );
+  });
+});
+
 describe('URL builders', () => {
   it.each([
     ['tip', 'tip'],
@@ -319,7 +487,7 @@ describe('URL builders', () => {
       `${B}/team/payments%20api`,
     );
     expect(() => getMercurialRepositoryUrl(config, '')).toThrow(
-      /must not be empty/,
+      /must not be empty: the integration for 'https:\/\/hg\.example\.com\/hg' serves several repositories/,
     );
   });
 

@@ -58,6 +58,9 @@ export type MercurialArchiveFormat = 'tar.gz' | 'tar.bz2' | 'zip';
 const EXPECTED_FORMS =
   '{baseUrl}/{repo}, {baseUrl}/{repo}/file/{rev}/, {baseUrl}/{repo}/file/{rev}/{dir}/, {baseUrl}/{repo}/file/{rev}/{file} or {baseUrl}/{repo}/raw-file/{rev}/{file}';
 
+const SINGLE_EXPECTED_FORMS =
+  '{baseUrl}, {baseUrl}/file/{rev}/, {baseUrl}/file/{rev}/{dir}/, {baseUrl}/file/{rev}/{file} or {baseUrl}/raw-file/{rev}/{file}';
+
 // hgweb commands other than `file` and `raw-file`: a URL naming one of them is
 // a page of the web UI, not a repository or a file.
 const OTHER_HGWEB_COMMANDS = new Set([
@@ -194,7 +197,9 @@ export function isMercurialUrlUnderBase(
 }
 
 /**
- * Takes an hgweb URL apart into repository, revision and path.
+ * Takes an hgweb URL apart into repository, revision and path. For an
+ * integration with `singleRepository`, URLs have no repository segments
+ * (`{baseUrl}/file/{rev}/{path}`) and `repositoryPath` is `''`.
  *
  * @param url - an absolute URL under the integration's `baseUrl`
  * @param config - the integration the URL belongs to
@@ -230,15 +235,21 @@ export function parseMercurialUrl(
   const repoSegments =
     commandIndex === -1 ? segments : segments.slice(0, commandIndex);
 
-  if (repoSegments.length === 0) {
+  const otherCommand = repoSegments.find(isOtherHgwebCommand);
+  if (config.singleRepository) {
+    if (repoSegments.length > 0 && !otherCommand) {
+      throw new InputError(
+        `Invalid Mercurial URL '${url}': the integration for '${config.baseUrl}' serves a single repository at its baseUrl (singleRepository: true), so '${repoSegments.join('/')}' cannot name a repository; expected ${SINGLE_EXPECTED_FORMS}`,
+      );
+    }
+  } else if (repoSegments.length === 0) {
     throw new InputError(
-      `Invalid Mercurial URL '${url}': it names no repository; expected ${EXPECTED_FORMS}`,
+      `Invalid Mercurial URL '${url}': it names no repository; expected ${EXPECTED_FORMS}. A server that serves one repository at '${config.baseUrl}' itself (hg serve -R) needs 'singleRepository: true' on its integrations.mercurial entry`,
     );
   }
-  const otherCommand = repoSegments.find(isOtherHgwebCommand);
   if (otherCommand) {
     throw new InputError(
-      `Invalid Mercurial URL '${url}': '${otherCommand}' is an hgweb page, not a file or directory; expected ${EXPECTED_FORMS}`,
+      `Invalid Mercurial URL '${url}': '${otherCommand}' is an hgweb page, not a file or directory; expected ${config.singleRepository ? SINGLE_EXPECTED_FORMS : EXPECTED_FORMS}`,
     );
   }
   const repositoryPath = repoSegments.map(s => decodeSegment(s, url)).join('/');
@@ -287,8 +298,18 @@ export interface MercurialLocation {
 
 function repoBase(config: MercurialIntegrationConfig, repositoryPath: string) {
   const repo = encodePath(repositoryPath);
+  if (config.singleRepository) {
+    if (repo) {
+      throw new InputError(
+        `The integration for '${config.baseUrl}' serves a single repository at its baseUrl (singleRepository: true); it has no repository '${repositoryPath}' (use the repository path '')`,
+      );
+    }
+    return config.baseUrl;
+  }
   if (!repo) {
-    throw new InputError('A Mercurial repository path must not be empty');
+    throw new InputError(
+      `A Mercurial repository path must not be empty: the integration for '${config.baseUrl}' serves several repositories below its baseUrl (set 'singleRepository: true' on it if it serves one at the baseUrl itself)`,
+    );
   }
   return `${config.baseUrl}/${repo}`;
 }
@@ -307,7 +328,9 @@ function revPathUrl(
 }
 
 /**
- * `{baseUrl}/{repo}`: the repository's URL, for browsing and for `hg clone`.
+ * `{baseUrl}/{repo}`: the repository's URL, for browsing and for `hg clone`;
+ * `{baseUrl}` itself for an integration with `singleRepository` (whose only
+ * repository path is `''`).
  *
  * @public
  */

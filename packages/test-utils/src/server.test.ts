@@ -234,6 +234,56 @@ describe('startHgServer', () => {
   });
 });
 
+describe('startHgServer with singleRepository', () => {
+  let single: HgTestServer;
+
+  beforeAll(async () => {
+    single = await startHgServer({
+      singleRepository: 'simple',
+      allowPush: true,
+      repositories: { simple: SIMPLE, other: ONE_COMMIT },
+    });
+  });
+
+  afterAll(() => single?.stop());
+
+  it('serves the one repository at the server root (hg serve -R)', async () => {
+    expect(single.repoUrl('simple')).toBe(single.baseUrl);
+    const res = await fetch(`${single.baseUrl}/raw-file/v1/README.md`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('# Simple, again\n');
+    const lookup = await fetch(`${single.baseUrl}?cmd=lookup&key=v1`);
+    expect(await lookup.text()).toBe(
+      `1 ${single.repositories.simple.nodes[1]}\n`,
+    );
+    // no repository below the root: hgweb knows no command 'other'
+    expect(await status(`${single.baseUrl}/other/raw-file/tip/README.md`)).toBe(
+      400,
+    );
+    expect(() => single.repoUrl('other')).toThrow(
+      /serves only the repository "simple"/,
+    );
+  });
+
+  it('applies the web settings: archives and pushes', async () => {
+    expect(await status(`${single.baseUrl}/archive/tip.tar.gz`)).toBe(200);
+    const dir = path.join(single.root, '..', 'clone-single');
+    const node = await cloneAndCommit(single.baseUrl, dir);
+    await runHg(['push', single.baseUrl], { cwd: dir });
+    expect(
+      await runHg(['log', '-r', 'tip', '-T', '{node}'], {
+        cwd: single.repoDir('simple'),
+      }),
+    ).toBe(node);
+  });
+
+  it('rejects a singleRepository that is not among the repositories', async () => {
+    await expect(
+      startHgServer({ singleRepository: 'nope', repositories: {} }),
+    ).rejects.toThrow(/singleRepository "nope" is not one of the repositories/);
+  });
+});
+
 describe('HgTestServer.stop', () => {
   it('stops hg serve, frees the port and removes its temp root', async () => {
     const server = await startHgServer({

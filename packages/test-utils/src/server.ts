@@ -60,6 +60,15 @@ export interface HgTestServerOptions {
    * by `stop()`); default a fresh temp directory, removed by `stop()`.
    */
   root?: string;
+  /**
+   * The name of one of `repositories` to serve alone at the server root
+   * with `hg serve -R <dir>`, as a single-repository server does:
+   * `{baseUrl}/raw-file/{rev}/{path}`, `{baseUrl}?cmd=lookup`, no index.
+   * `repoUrl(name)` then returns `baseUrl`; the other repositories (and
+   * those added by `addRepository`) are created on disk but not served.
+   * Default: every repository below the root (`hg serve --web-conf`).
+   */
+  singleRepository?: string;
 }
 
 /**
@@ -138,7 +147,10 @@ function renderConfig(sections: Map<string, Map<string, string>>): string {
   return `${lines.join('\n')}\n`;
 }
 
-function buildWebConfig(root: string, options: HgTestServerOptions): string {
+function buildWebConfig(
+  root: string,
+  options: HgTestServerOptions,
+): Map<string, Map<string, string>> {
   const sections = new Map<string, Map<string, string>>();
   const set = (section: string, key: string, value: string) => {
     if (!sections.has(section)) {
@@ -147,7 +159,9 @@ function buildWebConfig(root: string, options: HgTestServerOptions): string {
     sections.get(section)!.set(key, value);
   };
   // Quoted, as hg splits the value of a [paths] entry at spaces and commas.
-  set('paths', '/', `"${root.replace(/"/g, '\\"')}/**"`);
+  if (options.singleRepository === undefined) {
+    set('paths', '/', `"${root.replace(/"/g, '\\"')}/**"`);
+  }
   // <= 0: hgweb re-reads this file and rescans the root on every request, so
   // repositories created while the server runs are served at once (the
   // default caches the list for 20 seconds).
@@ -164,7 +178,18 @@ function buildWebConfig(root: string, options: HgTestServerOptions): string {
       set(section, key, value);
     }
   }
-  return renderConfig(sections);
+  return sections;
+}
+
+/** The same settings as `--config section.key=value` arguments. */
+function configArgs(sections: Map<string, Map<string, string>>): string[] {
+  const args: string[] = [];
+  for (const [section, entries] of sections) {
+    for (const [key, value] of entries) {
+      args.push('--config', `${section}.${key}=${value}`);
+    }
+  }
+  return args;
 }
 
 function getStatus(port: number, urlPath: string): Promise<number> {
@@ -241,15 +266,26 @@ export async function startHgServer(
     });
 
     const webConf = path.join(stateDir.path, 'web.conf');
-    await fs.writeFile(webConf, buildWebConfig(root, options));
+    const sections = buildWebConfig(root, options);
+    await fs.writeFile(webConf, renderConfig(sections));
+    const single = options.singleRepository;
+    if (single !== undefined && !repositories[single]) {
+      throw new Error(
+        `singleRepository ${JSON.stringify(single)} is not one of the repositories of the options`,
+      );
+    }
+    // A single repository: the same settings on the command line.
+    const serveArgs =
+      single === undefined
+        ? ['--web-conf', webConf]
+        : ['-R', repoDir(single), ...configArgs(sections)];
 
     let exitDescription: string | undefined;
     const proc = spawn(
       hg,
       [
         'serve',
-        '--web-conf',
-        webConf,
+        ...serveArgs,
         '-a',
         '127.0.0.1',
         '-p',
@@ -394,8 +430,17 @@ export async function startHgServer(
       port,
       root,
       repositories,
-      repoUrl: name =>
-        `${baseUrl}/${name.split('/').map(encodeURIComponent).join('/')}`,
+      repoUrl: name => {
+        if (single === undefined) {
+          return `${baseUrl}/${name.split('/').map(encodeURIComponent).join('/')}`;
+        }
+        if (name !== single) {
+          throw new Error(
+            `This server serves only the repository ${JSON.stringify(single)} (singleRepository), not ${JSON.stringify(name)}`,
+          );
+        }
+        return baseUrl;
+      },
       repoDir,
       output: () => output().trim(),
       async addRepository(name, spec) {

@@ -112,6 +112,11 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
           );
         }
       }
+      if (repositories && integration.config.singleRepository) {
+        throw new InputError(
+          `Invalid ${where} config: 'repositories' does not apply to host '${host}', whose integrations.mercurial entry serves a single repository at ${integration.config.baseUrl} (singleRepository: true); remove it, and the provider looks for '${entry.getOptionalString('catalogPath') ?? 'catalog-info.yaml'}' in that repository`,
+        );
+      }
       const catalogPath = (
         entry.getOptionalString('catalogPath') ?? 'catalog-info.yaml'
       ).replace(/^\/+/, '');
@@ -224,7 +229,7 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
           }
         } catch (error) {
           this.logger.warn(
-            `${this.getProviderName()}: could not look for ${this.config.catalogPath} in '${name}': ${(error as Error).message}`,
+            `${this.getProviderName()}: could not look for ${this.config.catalogPath} in '${name || this.integration.config.baseUrl}': ${(error as Error).message}`,
           );
         }
       }
@@ -254,8 +259,14 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
     return result;
   }
 
-  /** Repository paths from hgweb's index (`/?style=json`). */
+  /**
+   * Repository paths from hgweb's index (`/?style=json`); `['']` for a
+   * single-repository server, which has no index.
+   */
   private async listRepositories(): Promise<string[]> {
+    if (this.integration.config.singleRepository) {
+      return [''];
+    }
     const url = `${this.integration.config.baseUrl}/?style=json`;
     const response = await fetchFromMercurial(this.integration.config, url);
     if (!response.ok) {

@@ -63,7 +63,9 @@ export class HgCliCache {
   repositoryDir(integration: MercurialIntegration, repositoryPath: string) {
     const url = getMercurialRepositoryUrl(integration.config, repositoryPath);
     const hash = createHash('sha256').update(url).digest('hex').slice(0, 24);
-    const name = repositoryPath.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-40);
+    // '' for a single-repository server: the hash alone tells them apart
+    const name =
+      repositoryPath.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-40) || 'root';
     return path.join(this.options.cacheDir, `${name}-${hash}`);
   }
 

@@ -137,6 +137,11 @@ export class HgwebClient {
     return getMercurialRepositoryUrl(this.integration.config, repositoryPath);
   }
 
+  /** The repository path for messages; the URL for a single repository (''). */
+  private repositoryName(repositoryPath: string): string {
+    return repositoryPath || this.repositoryUrl(repositoryPath);
+  }
+
   /** GETs `url` and returns the body of a 2xx answer. */
   async getText(url: string, what: string): Promise<string> {
     let response: Response;
@@ -233,7 +238,7 @@ export class HgwebClient {
       'heads ',
       'listkeys namespace=bookmarks',
     ].join(';');
-    const what = `the repository ${repositoryPath}`;
+    const what = `the repository ${this.repositoryName(repositoryPath)}`;
     const body = await this.getText(
       `${repositoryUrl}?${new URLSearchParams({ cmd: 'batch', cmds })}`,
       what,
@@ -292,7 +297,7 @@ export class HgwebClient {
   async getBranches(repositoryPath: string): Promise<HgwebBranch[]> {
     const body = await this.getJson<{ branches?: HgwebBranch[] }>(
       `${this.repositoryUrl(repositoryPath)}/json-branches`,
-      `the branches of ${repositoryPath}`,
+      `the branches of ${this.repositoryName(repositoryPath)}`,
     );
     return body.branches ?? [];
   }
@@ -301,7 +306,7 @@ export class HgwebClient {
   async getTags(repositoryPath: string): Promise<HgwebTag[]> {
     const body = await this.getJson<{ tags?: HgwebTag[] }>(
       `${this.repositoryUrl(repositoryPath)}/json-tags`,
-      `the tags of ${repositoryPath}`,
+      `the tags of ${this.repositoryName(repositoryPath)}`,
     );
     return body.tags ?? [];
   }

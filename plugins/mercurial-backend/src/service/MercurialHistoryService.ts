@@ -453,7 +453,7 @@ export class MercurialHistoryService {
           source.repositoryPath,
           historyRevset(node, path),
           options.limit,
-          `the history of ${path || 'the root'} in ${source.repositoryPath}`,
+          `the history of ${path || 'the root'} in ${source.repositoryPath || source.repositoryUrl}`,
         );
         return entries.map(c => this.toCommit(source, c));
       },
@@ -487,7 +487,7 @@ export class MercurialHistoryService {
           source.repositoryPath,
           historyRevset(node, path),
           max + 1,
-          `the history of ${path || 'the root'} in ${source.repositoryPath}`,
+          `the history of ${path || 'the root'} in ${source.repositoryPath || source.repositoryUrl}`,
         );
         return {
           entries: entries

@@ -52,7 +52,7 @@ export function createHgCloneAction(options: MercurialActionOptions) {
           z
             .string()
             .describe(
-              "The repository: 'host?repo=team/service' (RepoUrlPicker form) or any hgweb URL of it",
+              "The repository: 'host?repo=team/service' (RepoUrlPicker form), any hgweb URL of it, or the host alone for a single-repository server",
             ),
         revision: z =>
           z

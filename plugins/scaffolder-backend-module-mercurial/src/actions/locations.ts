@@ -32,7 +32,11 @@ export function sshRepositoryUrl(
   repositoryPath: string,
 ): string | undefined {
   const ssh = integration.config.ssh;
-  return ssh ? `${ssh.url}/${repositoryPath}` : undefined;
+  if (!ssh) {
+    return undefined;
+  }
+  // '' with singleRepository: ssh.url is the repository's own URL
+  return repositoryPath ? `${ssh.url}/${repositoryPath}` : ssh.url;
 }
 
 /** The directory of a repository under the integration's `localRoot`. */

@@ -39,7 +39,9 @@ export function checkRepositoryPath(repositoryPath: string): string {
 
 /**
  * A repository named by the RepoUrlPicker form (`host?repo=team/service`,
- * `host?owner=team&repo=service`) or by an hgweb URL of it.
+ * `host?owner=team&repo=service`) or by an hgweb URL of it. For an
+ * integration with `singleRepository`, `host` alone or its `baseUrl` names
+ * its one repository, whose path is `''`.
  */
 export function parseRepoUrl(
   repoUrl: string,
@@ -55,7 +57,9 @@ export function parseRepoUrl(
     const parsed = parseMercurialUrl(repoUrl, integration.config);
     return {
       integration,
-      repositoryPath: checkRepositoryPath(parsed.repositoryPath),
+      repositoryPath: integration.config.singleRepository
+        ? parsed.repositoryPath
+        : checkRepositoryPath(parsed.repositoryPath),
     };
   }
   let parsed: URL;
@@ -69,6 +73,15 @@ export function parseRepoUrl(
   }
   const repo = parsed.searchParams.get('repo');
   const owner = parsed.searchParams.get('owner');
+  if (!repo && !owner && parsed.pathname === '/') {
+    // `host` alone: the one repository of a single-repository server
+    const single = integrations
+      .list()
+      .find(i => i.config.host === parsed.host && i.config.singleRepository);
+    if (single) {
+      return { integration: single, repositoryPath: '' };
+    }
+  }
   if (!repo || parsed.pathname !== '/') {
     throw new InputError(
       `Invalid repoUrl '${repoUrl}': expected 'host?repo=team/service' (the RepoUrlPicker form) or an hgweb URL of the repository`,
@@ -78,6 +91,11 @@ export function parseRepoUrl(
   if (!integration) {
     throw new InputError(
       `No integrations.mercurial entry for host '${parsed.host}'; configured: ${describeIntegrations(integrations)}`,
+    );
+  }
+  if (integration.config.singleRepository) {
+    throw new InputError(
+      `Invalid repoUrl '${repoUrl}': the integrations.mercurial entry for host '${parsed.host}' serves a single repository at ${integration.config.baseUrl} (singleRepository: true); give repoUrl as '${parsed.host}' or '${integration.config.baseUrl}', without owner or repo`,
     );
   }
   const repositoryPath = owner ? `${owner}/${repo}` : repo;
