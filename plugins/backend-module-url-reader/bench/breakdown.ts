@@ -26,7 +26,7 @@
 
 import { createTempDir, startHgServer } from '@backstage-mercurial/test-utils';
 import {
-  DefaultReadTreeResponseFactory,
+  ReadTreeResponseFactory,
   UrlReaders,
 } from '@backstage/backend-defaults/urlReader';
 import { ConfigReader } from '@backstage/config';
@@ -87,8 +87,21 @@ async function child(options: ChildOptions) {
           extractTar({ cwd: dir, strip: 1 }),
         );
       } else if (options.step === 'factory') {
-        const factory = new DefaultReadTreeResponseFactory(work.path);
-        const tree = await factory.fromTarArchive({
+        // Backstage's own factory, as UrlReaders hands it to readers.
+        let factory: ReadTreeResponseFactory | undefined;
+        UrlReaders.default({
+          config: new ConfigReader({
+            backend: { workingDirectory: work.path },
+          }),
+          logger: silentLogger,
+          factories: [
+            opts => {
+              factory = opts.treeResponseFactory;
+              return [];
+            },
+          ],
+        });
+        const tree = await factory!.fromTarArchive({
           stream: await fetchStream(archiveUrl(sub)),
           subpath: sub,
           etag: options.node,
@@ -165,7 +178,10 @@ async function main() {
       Step,
       Array<{ ms: number; growth: number; cpuMs: number }>
     > = { baseline: [], factory: [], pinned: [], reader: [] };
-    const steps = Object.keys(STEPS) as Step[];
+    const only = process.env.BREAKDOWN_STEPS?.split(',');
+    const steps = (Object.keys(STEPS) as Step[]).filter(
+      step => !only || only.includes(step),
+    );
     for (let i = 0; i < reps; i++) {
       for (const step of i % 2 ? [...steps].reverse() : steps) {
         const r = await runChild({
@@ -180,11 +196,11 @@ async function main() {
         results[step].push(r);
       }
     }
-    const base = median(results.baseline.map(r => r.ms));
+    const base = median(results.baseline.map(r => r.ms)) || NaN;
     console.log(
       markdownTable(
         ['step', 'time', 'vs baseline', 'Node CPU', 'peak RSS growth'],
-        steps.map(step => [
+        steps.map((step): string[] => [
           STEPS[step],
           seconds(median(results[step].map(r => r.ms))),
           `${(median(results[step].map(r => r.ms)) / base).toFixed(2)}x`,

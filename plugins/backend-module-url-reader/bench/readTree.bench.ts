@@ -919,10 +919,12 @@ async function main() {
       )} (${cpus.length} cores): higher than the core count means other work competed for the CPU.`,
     );
     log('');
-    log('Where the time goes (medians, min-max):');
-    log('');
-    log(markdownTable(['step', 'time'], diagnostics));
-    log('');
+    if (diagnostics.length) {
+      log('Where the time goes (medians, min-max):');
+      log('');
+      log(markdownTable(['step', 'time'], diagnostics));
+      log('');
+    }
     const missed = rows.filter(r => r.met === false);
     log(
       missed.length

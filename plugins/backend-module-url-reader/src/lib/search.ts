@@ -19,7 +19,7 @@ import { isError } from '@backstage/errors';
 
 /** Characters that make a path (segment) a glob pattern. */
 const GLOB_CHARS = /[*?[\]{}]/;
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[^\p{ASCII}]/u;
 /** The file hg adds at the root of every archive (`[ui] archivemeta`). */
 const ARCHIVAL_FILE = '.hg_archival.txt';
 
