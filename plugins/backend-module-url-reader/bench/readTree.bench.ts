@@ -95,6 +95,9 @@ const ROWS = new Set(
 const TARGET_RATIO = 1.25;
 const TARGET_ETAG_REQUESTS = 1;
 const TARGET_RSS_MB = 100;
+/** Full-repository readTree: time against the baseline, and RSS above it. */
+const TARGET_FULL_RATIO = 1.1;
+const TARGET_RSS_OVER_BASELINE_MB = 20;
 const TARGET_SEARCH_RATIO = 1.2;
 const TARGET_SEARCH_REQUESTS = 3;
 
@@ -835,8 +838,14 @@ async function main() {
         )}x; CPU ${seconds(median(rssReader.map(r => r.cpuMs)))} vs ${seconds(
           median(rssBaseline.map(r => r.cpuMs)),
         )})`,
-        target: `< ${TARGET_RSS_MB} MB`,
-        met: readerGrowth < TARGET_RSS_MB * 1024 * 1024,
+        target: `< ${TARGET_RSS_MB} MB and <= baseline + ${TARGET_RSS_OVER_BASELINE_MB} MB; time <= ${TARGET_FULL_RATIO.toFixed(2)}x`,
+        met:
+          readerGrowth < TARGET_RSS_MB * 1024 * 1024 &&
+          readerGrowth - growth(rssBaseline) <=
+            TARGET_RSS_OVER_BASELINE_MB * 1024 * 1024 &&
+          median(rssReader.map(r => r.ms)) /
+            median(rssBaseline.map(r => r.ms)) <=
+            TARGET_FULL_RATIO,
       });
     }
 

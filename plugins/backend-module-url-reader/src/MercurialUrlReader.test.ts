@@ -403,6 +403,19 @@ describe.each([
       expect(s.mercurial().requestCount - before).toBe(1);
     });
 
+    it('reads a tree pinned to a node without a look-up', async () => {
+      const before = s.mercurial().requestCount;
+      const response = await s.reader.readTree(`${repo}/file/${node[0]}/docs/`);
+      expect(response.etag).toBe(node[0]);
+      expect(Object.keys(await treeFiles(response)).sort()).toEqual([
+        'guide/a b.md',
+        'index.md',
+        'logo.png',
+      ]);
+      // the archive alone (none at all once archives are known to be off)
+      expect(s.mercurial().requestCount - before).toBe(allowArchive ? 1 : 0);
+    });
+
     it('answers NotFoundError for a missing directory, revision or repository', async () => {
       await expect(
         s.reader.readTree(`${repo}/file/default/nowhere/`),
