@@ -34,7 +34,7 @@ import { fork } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { x as extractTar } from 'tar';
@@ -53,6 +53,7 @@ import {
 } from './lib/util';
 
 const STEPS = {
+  download: 'fetch of the archive only, bytes dropped (hg serve + HTTP)',
   baseline: 'fetch + tar x (the baseline)',
   factory: "fetch + Backstage's TarArchiveResponse.dir()",
   pinned: 'reader, URL pinned to the node (no look-up)',
@@ -80,7 +81,13 @@ async function child(options: ChildOptions) {
     const run = async (sub: string) => {
       const started = now();
       let dir: string;
-      if (options.step === 'baseline') {
+      if (options.step === 'download') {
+        dir = await fs.mkdtemp(path.join(work.path, 'download-'));
+        await pipeline(
+          await fetchStream(archiveUrl(sub)),
+          new Writable({ write: (_chunk, _encoding, next) => next() }),
+        );
+      } else if (options.step === 'baseline') {
         dir = await fs.mkdtemp(path.join(work.path, 'baseline-'));
         await pipeline(
           await fetchStream(archiveUrl(sub)),
@@ -177,7 +184,7 @@ async function main() {
     const results: Record<
       Step,
       Array<{ ms: number; growth: number; cpuMs: number }>
-    > = { baseline: [], factory: [], pinned: [], reader: [] };
+    > = { download: [], baseline: [], factory: [], pinned: [], reader: [] };
     const only = process.env.BREAKDOWN_STEPS?.split(',');
     const steps = (Object.keys(STEPS) as Step[]).filter(
       step => !only || only.includes(step),
