@@ -19,7 +19,7 @@
  * between the bare baseline (fetch + tar x) and the reader, each in a fresh
  * child process, on the benchmark repository (build it with `yarn bench`).
  *
- *   node --expose-gc -r @backstage/cli/config/nodeTransform.cjs bench/breakdown.ts
+ *   yarn bench:breakdown   (in plugins/backend-module-url-reader)
  *
  * BENCH_REPS=N runs each step N times (default 2), interleaved.
  */
