@@ -66,6 +66,44 @@ const SERVICE_REPO: HgRepositorySpec = {
   ],
 };
 
+/** Names `hg serve` cannot serve by URL (non-ASCII), beside ones it can. */
+const UNICODE_REPO: HgRepositorySpec = {
+  commits: [
+    {
+      files: {
+        'docs/naïve café.md': 'café\n',
+        'docs/plain.md': 'plain\n',
+        'menü/catalog-info.yaml': 'kind: Component\n',
+        'menü/tägliche/catalog-info.yaml': 'kind: API\n',
+        'catalog-info.yaml': 'kind: System\n',
+      },
+    },
+  ],
+};
+
+/** Catalog files in 40 directories: a search that reads file by file shows. */
+const MANY_FILES = 40;
+const MANY_REPO: HgRepositorySpec = {
+  commits: [
+    {
+      files: Object.fromEntries(
+        Array.from({ length: MANY_FILES }, (_, i) => [
+          `services/s${String(i).padStart(2, '0')}/catalog-info.yaml`,
+          `name: s${i}\n`,
+        ]),
+      ),
+    },
+  ],
+};
+
+/** The request lines of hg serve's access log for one repository. */
+function accessLog(server: HgTestServer, repository: string): string[] {
+  return server
+    .output()
+    .split('\n')
+    .filter(line => line.includes(`"GET /${repository}`));
+}
+
 interface Setup {
   server: HgTestServer;
   reader: UrlReaderService;
@@ -79,7 +117,11 @@ async function setUp(
 ): Promise<Setup & { cleanup(): Promise<void> }> {
   const server = await startHgServer({
     allowArchive: options.allowArchive ?? true,
-    repositories: { 'team/service': SERVICE_REPO, empty: {} },
+    repositories: {
+      'team/service': SERVICE_REPO,
+      empty: {},
+      unicode: UNICODE_REPO,
+    },
   });
   const work = await createTempDir('url-reader-test-');
   const logger = mockServices.logger.mock();
@@ -271,6 +313,28 @@ describe.each([
       });
     });
 
+    it('reads a file whose name hg serve cannot serve by URL (non-ASCII), and says when such a file is missing', async () => {
+      const url = `${s.server.repoUrl('unicode')}/file/default/docs/na%C3%AFve%20caf%C3%A9.md`;
+      const response = await s.reader.readUrl(url);
+      expect((await response.buffer()).toString()).toBe('café\n');
+      expect(response.etag).toBe(
+        s.server.repositories.unicode.nodes.slice(-1)[0],
+      );
+      await expect(
+        s.reader.readUrl(url, { etag: response.etag }),
+      ).rejects.toMatchObject({ name: 'NotModifiedError' });
+      await expect(
+        s.reader.readUrl(
+          `${s.server.repoUrl('unicode')}/file/default/docs/na%C3%AFve.md`,
+        ),
+      ).rejects.toMatchObject({
+        name: 'NotFoundError',
+        message: expect.stringMatching(
+          /file 'docs\/naïve\.md' at revision 'default' of repository 'unicode' was not found.*cannot be served by URL/,
+        ),
+      });
+    });
+
     it('says so when the URL is a directory', async () => {
       await expect(s.reader.readUrl(`${repo}/file/tip/docs`)).rejects.toThrow(
         /'docs' is a directory, not a file/,
@@ -337,6 +401,19 @@ describe.each([
         name: 'NotModifiedError',
       });
       expect(s.mercurial().requestCount - before).toBe(1);
+    });
+
+    it('reads a tree pinned to a node without a look-up', async () => {
+      const before = s.mercurial().requestCount;
+      const response = await s.reader.readTree(`${repo}/file/${node[0]}/docs/`);
+      expect(response.etag).toBe(node[0]);
+      expect(Object.keys(await treeFiles(response)).sort()).toEqual([
+        'guide/a b.md',
+        'index.md',
+        'logo.png',
+      ]);
+      // the archive alone (none at all once archives are known to be off)
+      expect(s.mercurial().requestCount - before).toBe(allowArchive ? 1 : 0);
     });
 
     it('answers NotFoundError for a missing directory, revision or repository', async () => {
@@ -424,6 +501,46 @@ describe.each([
       expect(
         (await s.reader.search(`${repo}/file/default/nowhere/**/*.yaml`)).files,
       ).toEqual([]);
+    });
+
+    it('finds files whose names hg serve cannot serve by URL (non-ASCII), in the pattern and in the results', async () => {
+      const unicode = s.server.repoUrl('unicode');
+      const docs = await s.reader.search(`${unicode}/file/default/docs/*.md`);
+      expect(docs.files.map(f => f.url)).toEqual([
+        `${unicode}/file/default/docs/na%C3%AFve%20caf%C3%A9.md`,
+        `${unicode}/file/default/docs/plain.md`,
+      ]);
+      expect((await docs.files[0].content()).toString()).toBe('café\n');
+
+      const menu = await s.reader.search(
+        `${unicode}/file/default/men%C3%BC/**/catalog-info.yaml`,
+      );
+      expect(menu.files.map(f => f.url)).toEqual([
+        `${unicode}/file/default/men%C3%BC/catalog-info.yaml`,
+        `${unicode}/file/default/men%C3%BC/t%C3%A4gliche/catalog-info.yaml`,
+      ]);
+      expect((await menu.files[1].content()).toString()).toBe('kind: API\n');
+    });
+
+    it(`reads a glob's files from one archive: a constant number of requests, not one per file`, async () => {
+      const name = `many-${allowArchive}`;
+      await s.server.addRepository(name, MANY_REPO);
+      const url = `${s.server.repoUrl(name)}/file/default/**/catalog-info.yaml`;
+      // A first search makes the clone where archives are off.
+      await s.reader.search(url);
+
+      const before = s.mercurial().requestCount;
+      const logBefore = accessLog(s.server, name).length;
+      const found = await s.reader.search(url);
+      expect(found.files).toHaveLength(MANY_FILES);
+      expect((await found.files[7].content()).toString()).toBe('name: s7\n');
+      const requests = s.mercurial().requestCount - before;
+      const served = accessLog(s.server, name).slice(logBefore);
+      // a look-up and one archive (where archives are off: the look-up, then
+      // the clone in the cache has the node)
+      expect(requests).toBe(allowArchive ? 2 : 1);
+      expect(served).toHaveLength(requests);
+      expect(served.join('\n')).not.toMatch(/raw-file|json-file/);
     });
   });
 });

@@ -17,7 +17,6 @@
 import {
   getMercurialArchiveUrl,
   getMercurialBrowseUrl,
-  getMercurialJsonFileUrl,
   getMercurialJsonLogUrl,
   getMercurialLookupUrl,
   getMercurialRawFileUrl,
@@ -55,12 +54,17 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { HgCliCache } from './lib/HgCliCache';
 import { MercurialHttpClient, readErrorText } from './lib/http';
+import {
+  globBaseDirectory,
+  isGlob,
+  isServableByUrl,
+  readMatchingFiles,
+  servableParentDirectory,
+} from './lib/search';
 import { safeTarStream } from './lib/tree';
 
 const NULL_NODE = '0'.repeat(40);
 const NODE_RE = /^[0-9a-f]{40}$/;
-const GLOB_CHARS = /[*?[\]{}]/;
-const SEARCH_CONCURRENCY = 8;
 
 /** How many left-out entries of one tree are named in a warning each. */
 const MAX_LEFT_OUT_WARNINGS = 20;
@@ -90,7 +94,8 @@ export interface MercurialUrlReaderOptions {
  * `hgweb.wsgi`), for the catalog, TechDocs and the scaffolder. It reads
  * files with `raw-file`, trees through the server's archives (streamed) or,
  * where archives are switched off, through `hg clone`/`pull`/`archive` in a
- * cache, and answers glob searches from hgweb's `json-file` listings.
+ * cache, and answers a glob search from one archive (or the command line)
+ * of the glob's fixed directory prefix.
  *
  * @public
  */
@@ -189,6 +194,16 @@ export class MercurialUrlReader implements UrlReaderService {
       getMercurialRawFileUrl(config, { ...atNode, path: parsed.path }),
       { signal: options?.signal },
     );
+    if (response.status === 404 && !isServableByUrl(parsed.path)) {
+      // hg serve cannot serve this name by URL (it answers 404): read the
+      // file from an archive of a directory above it, or the command line.
+      await response.body?.cancel();
+      const content = await this.readFileFromTree(atNode, what, options);
+      return ReadUrlResponseFactory.fromReadable(Readable.from([content]), {
+        etag: node,
+        lastModifiedAt,
+      });
+    }
     if (!response.ok) {
       return this.http.throwForStatus(this.integration, response, what);
     }
@@ -226,7 +241,9 @@ export class MercurialUrlReader implements UrlReaderService {
     if (options?.etag && parsed.revision === options.etag) {
       throw new NotModifiedError();
     }
-    const node = await this.resolveNode(parsed, signal);
+    const node = NODE_RE.test(parsed.revision)
+      ? parsed.revision
+      : await this.resolveNode(parsed, signal);
     if (options?.etag === node) {
       throw new NotModifiedError();
     }
@@ -327,7 +344,7 @@ export class MercurialUrlReader implements UrlReaderService {
     options?: UrlReaderServiceSearchOptions,
   ): Promise<UrlReaderServiceSearchResponse> {
     const parsed = this.parse(url);
-    if (!GLOB_CHARS.test(parsed.path)) {
+    if (!isGlob(parsed.path)) {
       try {
         const file = await this.readUrl(url, {
           etag: options?.etag,
@@ -351,30 +368,24 @@ export class MercurialUrlReader implements UrlReaderService {
       }
     }
 
-    const node = await this.resolveNode(parsed, options?.signal);
+    const signal = options?.signal;
+    const node = await this.resolveNode(parsed, signal);
     if (options?.etag === node) {
       throw new NotModifiedError();
     }
-    const pattern = parsed.path;
-    const matcher = new Minimatch(pattern, { dot: true });
-    const staticPrefix = pattern
-      .split('/')
-      .slice(
-        0,
-        pattern.split('/').findIndex(s => GLOB_CHARS.test(s)),
-      )
-      .join('/');
-    const paths = await this.listFiles(
-      parsed,
-      node,
-      staticPrefix,
-      matcher,
-      options?.signal,
-    );
+    const matcher = new Minimatch(parsed.path, { dot: true });
+    // One tree read of the glob's fixed directory at the node (one archive,
+    // or the command line where archives are off), filtered by the glob.
+    const files = await readMatchingFiles({
+      directory: globBaseDirectory(parsed.path),
+      matches: filePath => matcher.match(filePath),
+      readTree: (directory, filter) =>
+        this.readTreeAtNode(parsed, node, directory, filter, signal),
+    });
     const { config } = this.integration;
     return {
       etag: node,
-      files: paths.sort().map(filePath => ({
+      files: files.map(file => ({
         // The URL keeps the revision as the search URL wrote it, as
         // Backstage's own readers do: the catalog keys entities by this URL,
         // and a node-pinned one would change with every commit (the catalog
@@ -382,26 +393,9 @@ export class MercurialUrlReader implements UrlReaderService {
         url: getMercurialBrowseUrl(config, {
           repositoryPath: parsed.repositoryPath,
           revision: parsed.revision,
-          path: filePath,
+          path: file.path,
         }),
-        content: async () => {
-          const response = await this.http.fetch(
-            this.integration,
-            getMercurialRawFileUrl(config, {
-              repositoryPath: parsed.repositoryPath,
-              revision: node,
-              path: filePath,
-            }),
-          );
-          if (!response.ok) {
-            return this.http.throwForStatus(
-              this.integration,
-              response,
-              `file '${filePath}' at ${node}`,
-            );
-          }
-          return Buffer.from(await response.arrayBuffer());
-        },
+        content: async () => file.content,
       })),
     };
   }
@@ -417,6 +411,57 @@ export class MercurialUrlReader implements UrlReaderService {
   private parse(url: string): MercurialUrl & { revision: string } {
     const parsed = parseMercurialUrl(url, this.integration.config);
     return { ...parsed, revision: parsed.revision ?? 'default' };
+  }
+
+  /** readTree of a directory at a node (no look-up: the URL is pinned). */
+  private readTreeAtNode(
+    parsed: MercurialUrl,
+    node: string,
+    directory: string,
+    filter: (path: string) => boolean,
+    signal?: AbortSignal,
+  ): Promise<UrlReaderServiceReadTreeResponse> {
+    return this.readTree(
+      getMercurialBrowseUrl(this.integration.config, {
+        repositoryPath: parsed.repositoryPath,
+        revision: node,
+        path: directory,
+        directory: true,
+      }),
+      { filter, signal },
+    );
+  }
+
+  /**
+   * The content of a file whose name the server cannot serve by URL, from
+   * the tree of the nearest directory above it that it can serve.
+   */
+  private async readFileFromTree(
+    atNode: MercurialUrl & { revision: string },
+    what: string,
+    options?: UrlReaderServiceReadUrlOptions,
+  ): Promise<Buffer> {
+    const directory = servableParentDirectory(atNode.path);
+    const [file] = await readMatchingFiles({
+      directory,
+      matches: filePath => filePath === atNode.path,
+      readTree: (dir, filter) =>
+        this.readTreeAtNode(
+          atNode,
+          atNode.revision,
+          dir,
+          filter,
+          options?.signal,
+        ),
+    });
+    if (!file) {
+      throw new NotFoundError(
+        `${what} was not found on the Mercurial server ${this.integration.config.host} (its name cannot be served by URL, so it was looked for in ${
+          directory ? `the directory '${directory}'` : 'the repository'
+        } as a whole)`,
+      );
+    }
+    return file.content;
   }
 
   /** The 40-hex node of a revision name, through the wire protocol. */
@@ -497,84 +542,6 @@ export class MercurialUrlReader implements UrlReaderService {
     }
     return new Date(entry.date[0] * 1000);
   }
-
-  /**
-   * Every file below `prefix` matching `matcher`, walking hgweb's
-   * `json-file` listings and skipping directories that cannot match.
-   */
-  private async listFiles(
-    parsed: MercurialUrl,
-    node: string,
-    prefix: string,
-    matcher: Minimatch,
-    signal?: AbortSignal,
-  ): Promise<string[]> {
-    const found: string[] = [];
-    const { config } = this.integration;
-    let level = [prefix];
-    while (level.length) {
-      const nextLevel: string[] = [];
-      await forEachLimit(level, SEARCH_CONCURRENCY, async dir => {
-        const response = await this.http.fetch(
-          this.integration,
-          getMercurialJsonFileUrl(config, {
-            repositoryPath: parsed.repositoryPath,
-            revision: node,
-            path: dir,
-          }),
-          { signal },
-        );
-        if (response.status === 404) {
-          await response.body?.cancel();
-          return; // the static prefix does not exist: no matches
-        }
-        if (!response.ok) {
-          await this.http.throwForStatus(
-            this.integration,
-            response,
-            `directory '${dir}' at ${node}`,
-          );
-        }
-        const listing = (await response.json()) as {
-          directories?: Array<{ abspath: string }>;
-          files?: Array<{ abspath: string }>;
-        };
-        for (const file of listing.files ?? []) {
-          const filePath = file.abspath.replace(/^\/+/, '');
-          if (matcher.match(filePath)) {
-            found.push(filePath);
-          }
-        }
-        for (const sub of listing.directories ?? []) {
-          const subPath = sub.abspath.replace(/^\/+|\/+$/g, '');
-          // `partial`: could a path below this directory still match?
-          if (matcher.match(subPath, true)) {
-            nextLevel.push(subPath);
-          }
-        }
-      });
-      level = nextLevel;
-    }
-    return found;
-  }
-}
-
-/** Runs `task` for every item, at most `limit` at a time. */
-async function forEachLimit<T>(
-  items: T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let index = 0;
-  const worker = async () => {
-    while (index < items.length) {
-      const item = items[index++];
-      await task(item);
-    }
-  };
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, worker),
-  );
 }
 
 async function isArchiveRefusal(response: Response): Promise<boolean> {

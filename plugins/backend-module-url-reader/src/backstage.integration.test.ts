@@ -141,6 +141,12 @@ const REPOSITORIES: Record<string, HgRepositorySpec> = {
           }),
           'services/billing/README.md': 'Bills every customer.\n',
           'services/ledger/catalog-info.yaml': component('ledger'),
+          // A path hg serve cannot serve by URL (non-ASCII), and a
+          // placeholder reading another such file.
+          'services/café/catalog-info.yaml': component('cafe', {
+            description: '{ $text: ./menü.md }',
+          }),
+          'services/café/menü.md': 'Coffee and cake.\n',
           // Not matched by **/catalog-info.yaml.
           'services/ledger/not-catalog-info.yaml': component('not-me'),
           'services/ledger/catalog-info.yml': component('not-me-either'),
@@ -513,6 +519,29 @@ describe.each([
       expect(
         await getEntity('component:default/not-me-either'),
       ).toBeUndefined();
+    });
+
+    it('ingests, by a glob location, a catalog file whose path hg serve cannot serve by URL, resolving $text of another such file', async () => {
+      const cafe = await eventually(
+        'the entity of services/café/catalog-info.yaml',
+        () => getEntity('component:default/cafe'),
+        { explain },
+      );
+      const annotations = cafe.metadata.annotations!;
+      expect(annotations[ANNOTATION_ORIGIN_LOCATION]).toBe(
+        `url:${monoUrl}/file/tip/**/catalog-info.yaml`,
+      );
+      expect(annotations[ANNOTATION_LOCATION]).toBe(
+        `url:${monoUrl}/file/tip/services/caf%C3%A9/catalog-info.yaml`,
+      );
+      // hg serve itself answers that URL with 404: the reader read the
+      // file from an archive (or the command line).
+      const raw = await fetch(
+        `${monoUrl}/raw-file/tip/services/caf%C3%A9/men%C3%BC.md`,
+      );
+      await raw.body?.cancel();
+      expect(raw.status).toBe(404);
+      expect(cafe.metadata.description).toBe('Coffee and cake.\n');
     });
 
     it('answers through its HTTP API with the mock user token', async () => {

@@ -25,7 +25,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
 /** Bump when the generated content changes: the cached repository is rebuilt. */
-const DATA_VERSION = 1;
+const DATA_VERSION = 2;
 
 export const DATA_DIR = path.resolve(__dirname, '..', '.data');
 /** The directory both hg servers serve. */
@@ -35,6 +35,9 @@ export const REPO_NAME = 'bench/monorepo';
 /** The sub-path holding exactly {@link SUBTREE_FILES} files. */
 export const SUBTREE = 'services/checkout';
 export const SUBTREE_FILES = 1000;
+/** The search benchmark's glob, and how many files it matches. */
+export const CATALOG_GLOB = '**/catalog-info.yaml';
+export const CATALOG_FILES = 200;
 
 const TOTAL_FILES = 5000;
 const TEXT_BYTES = 75 * 1024 * 1024;
@@ -315,6 +318,30 @@ function planFiles(rand: () => number, words: string[]): PlannedFile[] {
       size: 2048,
     });
   }
+  // One catalog-info.yaml at the root and in 199 other directories (text
+  // files renamed in place, so the totals stay), for the search benchmark.
+  const pick = prng(8);
+  const dirs = [
+    ...new Set(
+      files
+        .filter(f => !f.binary && f.path.includes('/'))
+        .map(f => f.path.slice(0, f.path.lastIndexOf('/'))),
+    ),
+  ].sort();
+  const catalogDirs = new Set<string>();
+  while (catalogDirs.size < CATALOG_FILES - 1) {
+    catalogDirs.add(dirs[Math.floor(pick() * dirs.length)]);
+  }
+  for (const dir of catalogDirs) {
+    const file = files.find(
+      f => !f.binary && f.path.slice(0, f.path.lastIndexOf('/')) === dir,
+    )!;
+    Object.assign(file, {
+      path: `${dir}/catalog-info.yaml`,
+      kind: 'yaml',
+      ext: 'yaml',
+    });
+  }
   // Scale the sizes to the byte targets.
   for (const isBinary of [false, true]) {
     const group = files.filter(f => f.binary === isBinary);
@@ -323,6 +350,15 @@ function planFiles(rand: () => number, words: string[]): PlannedFile[] {
     for (const f of group) {
       f.size = Math.max(isBinary ? 512 : 40, Math.round(f.size * factor));
     }
+  }
+  const catalogs = files.filter(
+    f =>
+      f.path === 'catalog-info.yaml' || f.path.endsWith('/catalog-info.yaml'),
+  );
+  if (catalogs.length !== CATALOG_FILES) {
+    throw new Error(
+      `planned ${catalogs.length} catalog files, not ${CATALOG_FILES}`,
+    );
   }
   if (files.length !== TOTAL_FILES) {
     throw new Error(`planned ${files.length} files, not ${TOTAL_FILES}`);
