@@ -99,21 +99,25 @@ describe.each([
       expect(response.etag).toBe(node[1]);
       const raw = await reader.readUrl(`${B}/raw-file/v1.0/README.md`);
       expect((await raw.buffer()).toString()).toBe('# Single\n');
-      await expect(
-        reader.readUrl(`${B}/file/tip/missing.yaml`),
-      ).rejects.toMatchObject({ name: 'NotFoundError' });
+      const missing = reader.readUrl(`${B}/file/tip/missing.yaml`);
+      await expect(missing).rejects.toMatchObject({ name: 'NotFoundError' });
+      // the message names the server's one repository, not an empty name
+      await expect(missing).rejects.toThrow(`the repository at ${B}`);
+      await expect(missing).rejects.not.toThrow("repository ''");
     });
 
     it('readTree reads the whole repository and a sub-directory', async () => {
       const all = await reader.readTree(`${B}/file/default/`);
       expect(all.etag).toBe(node[1]);
-      // (.hgtags and .hg_archival.txt come along, as for any repository)
-      expect(await treeFiles(all)).toMatchObject({
+      const files = await treeFiles(all);
+      // (.hgtags comes along, as for any repository; hg's archive metadata does not)
+      expect(files).toMatchObject({
         'catalog-info.yaml': 'kind: Component\n',
         'README.md': '# Single v2\n',
         'docs/index.md': '# Docs\n',
         'sub/catalog-info.yaml': 'kind: API\n',
       });
+      expect(files['.hg_archival.txt']).toBeUndefined();
       const docs = await reader.readTree(`${B}/file/v1.0/docs/`);
       expect(await treeFiles(docs)).toEqual({ 'index.md': '# Docs\n' });
       // the repository URL itself: the head of the default branch

@@ -167,7 +167,7 @@ export class MercurialUrlReader implements UrlReaderService {
       );
     }
     const { config } = this.integration;
-    const what = `file '${parsed.path}' at revision '${parsed.revision}' of repository '${parsed.repositoryPath}'`;
+    const what = `file '${parsed.path}' at revision '${parsed.revision}' of ${this.describeRepository(parsed)}`;
 
     // The etag is the node the revision resolves to: hgweb's own ETag (a
     // modification time in whole seconds) can repeat across quick commits
@@ -249,8 +249,8 @@ export class MercurialUrlReader implements UrlReaderService {
     }
     const subpath = parsed.path;
     const what = subpath
-      ? `directory '${subpath}' of repository '${parsed.repositoryPath}' at ${node}`
-      : `repository '${parsed.repositoryPath}' at ${node}`;
+      ? `directory '${subpath}' of ${this.describeRepository(parsed)} at ${node}`
+      : `${this.describeRepository(parsed)} at ${node}`;
 
     if (Date.now() >= this.archivesOffUntil) {
       const response = await this.http.fetch(
@@ -408,6 +408,13 @@ export class MercurialUrlReader implements UrlReaderService {
     return `mercurial{host=${host},authed=${authed}}`;
   }
 
+  /** `repository 'team/service'`, or the one repository of a single-repository server. */
+  private describeRepository(parsed: { repositoryPath: string }): string {
+    return parsed.repositoryPath
+      ? `repository '${parsed.repositoryPath}'`
+      : `the repository at ${this.integration.config.baseUrl}`;
+  }
+
   private parse(url: string): MercurialUrl & { revision: string } {
     const parsed = parseMercurialUrl(url, this.integration.config);
     return { ...parsed, revision: parsed.revision ?? 'default' };
@@ -469,7 +476,7 @@ export class MercurialUrlReader implements UrlReaderService {
     parsed: MercurialUrl & { revision: string },
     signal?: AbortSignal,
   ): Promise<string> {
-    const what = `revision '${parsed.revision}' of repository '${parsed.repositoryPath}'`;
+    const what = `revision '${parsed.revision}' of ${this.describeRepository(parsed)}`;
     const response = await this.http.fetch(
       this.integration,
       getMercurialLookupUrl(this.integration.config, {
@@ -482,7 +489,7 @@ export class MercurialUrlReader implements UrlReaderService {
       return this.http.throwForStatus(
         this.integration,
         response,
-        `repository '${parsed.repositoryPath}'`,
+        this.describeRepository(parsed),
       );
     }
     const body = await response.text();
