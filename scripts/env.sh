@@ -12,7 +12,8 @@ if [ -x "$repo_root/.node/bin/node" ]; then
   esac
 fi
 if [ -z "${COREPACK_NPM_REGISTRY:-}" ]; then
-  _registry=$(npm config get registry)
+  # (asked from the repository root: in a workspace folder npm refuses config commands)
+  _registry=$(cd "$repo_root" && npm config get registry)
   export COREPACK_NPM_REGISTRY="${_registry%/}"
   unset _registry
 fi
