@@ -15,7 +15,8 @@
  */
 
 import { PassThrough, Readable } from 'node:stream';
-import { Pack, Parser, ReadEntry } from 'tar';
+import * as tarStream from 'tar-stream';
+import zlib from 'node:zlib';
 
 /**
  * The file `hg archive` and hgweb's archives add at the archive's root (the
@@ -249,8 +250,20 @@ export interface SafeTarStreamOptions {
   onLeftOut(entryPath: string, reason: string): void;
 }
 
+/** tar-stream's entry types, as node-tar (and {@link TreeEntryGuard}) names them. */
+const TAR_STREAM_TYPES: Record<string, string> = {
+  file: 'File',
+  'contiguous-file': 'ContiguousFile',
+  directory: 'Directory',
+  symlink: 'SymbolicLink',
+  link: 'Link',
+  'character-device': 'CharacterDevice',
+  'block-device': 'BlockDevice',
+  fifo: 'FIFO',
+};
+
 /**
- * Re-packs a Mercurial tar archive (gzip or plain) as a plain tar stream of
+ * Re-packs a Mercurial tar archive (gzip or plain), with tar-stream, as a plain tar stream of
  * the entries {@link TreeEntryGuard} keeps, without hg's archive metadata,
  * for Backstage's `ReadTreeResponseFactory.fromTarArchive`: its `files()`,
  * `dir()` and `archive()` then see only entries inside the tree. Entries are
@@ -265,31 +278,37 @@ export function safeTarStream(
   options: SafeTarStreamOptions,
 ): Readable {
   const guard = new TreeEntryGuard({ subpath: options.subpath });
-  const parser = new Parser();
-  const pack = new Pack();
-  const out = new PassThrough();
+  const extract = tarStream.extract();
+  const pack = tarStream.pack();
   const fail = (error: Error) => {
-    if (!out.destroyed) {
-      out.destroy(error);
+    if (!pack.destroyed) {
+      pack.destroy(error);
     }
+    extract.destroy();
     archive.destroy();
   };
 
-  // Entries go to the pack in archive order; only the first file may wait
-  // (for its content, to tell hg's metadata from a real file).
-  let queue = Promise.resolve();
+  // tar-stream hands out one entry at a time and the next only after
+  // `next()`: each kept entry is piped into the pack before the archive is
+  // read further, so backpressure reaches the server and nothing piles up.
   let firstFile = true;
-  parser.on('entry', (entry: ReadEntry) => {
-    const isFirstFile = firstFile && entry.type !== 'Directory';
-    if (entry.type !== 'Directory') {
+  extract.on('entry', (header, stream, next) => {
+    const type = TAR_STREAM_TYPES[header.type ?? 'file'] ?? String(header.type);
+    const isFirstFile = firstFile && type !== 'Directory';
+    if (type !== 'Directory') {
       firstFile = false;
     }
-    const verdict = guard.check(entry);
+    const verdict = guard.check({
+      path: header.name,
+      type,
+      linkpath: header.linkname ?? undefined,
+    });
     if (!verdict.keep) {
       if (verdict.reason) {
-        options.onLeftOut(entry.path, verdict.reason);
+        options.onLeftOut(header.name, verdict.reason);
       }
-      entry.resume();
+      stream.on('end', () => next());
+      stream.resume();
       return;
     }
     if (
@@ -297,55 +316,85 @@ export function safeTarStream(
       options.node &&
       !options.subpath &&
       verdict.path === ARCHIVAL_METADATA_FILE &&
-      entry.type === 'File' &&
-      entry.size <= METADATA_MAX_SIZE
+      type === 'File' &&
+      (header.size ?? 0) <= METADATA_MAX_SIZE
     ) {
+      // Only the first file may wait for its content, to tell hg's
+      // metadata from a file the repository committed under that name.
       const node = options.node;
-      const content = entry.concat();
-      queue = queue.then(async () => {
-        const data = await content;
-        if (!isArchivalMetadata(data, node)) {
-          const copy = new ReadEntry(
-            entry.header,
-            entry.extended,
-            entry.globalExtended,
-          );
-          pack.add(copy);
-          copy.end(data);
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
+      stream.on('end', () => {
+        const data = Buffer.concat(chunks);
+        if (isArchivalMetadata(data, node)) {
+          next();
+        } else {
+          pack.entry(header, data, next);
         }
       });
       return;
     }
-    queue = queue.then(() => {
-      pack.add(entry);
-    });
+    const sink = pack.entry(header, next);
+    // a failure ends the whole stream (see fail); the entry's own streams
+    // must not raise it a second time, unhandled
+    sink.on('error', () => {});
+    stream.on('error', () => {});
+    stream.pipe(sink);
   });
-  parser.on('warn', (code: string, message: string, data: any) => {
-    if (code === 'TAR_BAD_ARCHIVE') {
-      fail(
-        new Error(
-          `${options.description} is not a complete tar archive: ${message}`,
-        ),
-      );
-    } else {
-      options.onLeftOut(String(data?.header?.path ?? '?'), message);
-    }
-  });
-  parser.on('error', (error: Error) =>
+  extract.on('finish', () => pack.finalize());
+  extract.on('error', (error: Error) =>
     fail(
-      new Error(`${options.description} could not be read: ${error.message}`, {
-        cause: error,
-      }),
+      new Error(
+        `${options.description} is not a complete tar archive: ${error.message}`,
+        { cause: error },
+      ),
     ),
   );
-  parser.on('end', () => {
-    queue.then(() => pack.end(), fail);
-  });
-  pack.on('error', (error: unknown) => fail(error as Error));
   archive.on('error', fail);
-  out.on('close', () => archive.destroy());
 
-  archive.pipe(parser as unknown as NodeJS.WritableStream);
-  pack.pipe(out);
+  gunzipIfGzipped(archive, fail).pipe(
+    extract as unknown as NodeJS.WritableStream,
+  );
+  // tar-stream's streams are streamx streams: hand out a Node.js stream
+  // (with backpressure, and the pack's error as its own).
+  const out = Readable.from(pack as AsyncIterable<Buffer>, {
+    objectMode: false,
+  });
+  out.on('close', () => {
+    if (!pack.destroyed) {
+      pack.destroy();
+    }
+    archive.destroy();
+  });
+  return out;
+}
+
+/**
+ * The archive's tar bytes: hgweb serves `.tar.gz`, `hg archive -t tar -`
+ * plain tar; the gzip magic number tells them apart.
+ */
+function gunzipIfGzipped(
+  archive: Readable,
+  fail: (error: Error) => void,
+): Readable {
+  const out = new PassThrough();
+  let gunzip: zlib.Gunzip | undefined;
+  let decided = false;
+  archive.on('data', (chunk: Buffer) => {
+    if (!decided) {
+      decided = true;
+      if (chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b) {
+        gunzip = zlib.createGunzip();
+        gunzip.on('error', fail);
+        gunzip.pipe(out);
+      }
+    }
+    const target = gunzip ?? out;
+    if (!target.write(chunk)) {
+      archive.pause();
+      target.once('drain', () => archive.resume());
+    }
+  });
+  archive.on('end', () => (gunzip ?? out).end());
   return out;
 }
