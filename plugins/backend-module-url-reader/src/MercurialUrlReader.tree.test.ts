@@ -490,6 +490,21 @@ describe.each([
         '.hg_archival.txt': 'committed at the root\n',
         'a.txt': 'a\n',
       });
+      // search reads the same tree: it finds the committed file too
+      const found = await reader.search(
+        `${server.repoUrl('own-meta')}/file/default/*.txt`,
+      );
+      expect(
+        await Promise.all(
+          found.files.map(async f => [
+            f.url.slice(f.url.lastIndexOf('/') + 1),
+            (await f.content()).toString('utf8'),
+          ]),
+        ),
+      ).toEqual([
+        ['.hg_archival.txt', 'committed at the root\n'],
+        ['a.txt', 'a\n'],
+      ]);
     });
 
     it('gives with archive() of the root a tar stream without hg metadata', async () => {

@@ -20,8 +20,6 @@ import { isError } from '@backstage/errors';
 /** Characters that make a path (segment) a glob pattern. */
 const GLOB_CHARS = /[*?[\]{}]/;
 const NON_ASCII = /[^\p{ASCII}]/u;
-/** The file hg adds at the root of every archive (`[ui] archivemeta`). */
-const ARCHIVAL_FILE = '.hg_archival.txt';
 
 /** Whether a path is a glob pattern rather than one file's path. */
 export function isGlob(path: string): boolean {
@@ -96,10 +94,8 @@ export async function readMatchingFiles(options: {
   const full = (path: string) => (directory ? `${directory}/${path}` : path);
   let tree: UrlReaderServiceReadTreeResponse;
   try {
-    tree = await options.readTree(directory, path => {
-      const repositoryPath = full(path);
-      return repositoryPath !== ARCHIVAL_FILE && matches(repositoryPath);
-    });
+    // (the tree already holds no hg archive metadata: see safeTarStream)
+    tree = await options.readTree(directory, path => matches(full(path)));
   } catch (error) {
     if (isError(error) && error.name === 'NotFoundError') {
       return [];
