@@ -34,3 +34,9 @@ export type {
   MercurialCredentialsProvider,
   MercurialCredentialsSource,
 } from './credentials';
+export { mercurialCredentialsServiceRef } from './credentials/refs';
+export type {
+  MercurialCredentialsPurpose,
+  MercurialCredentialsRequest,
+  MercurialCredentialsService,
+} from './credentials/types';

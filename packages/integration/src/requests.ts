@@ -25,7 +25,16 @@ import { MercurialIntegrationConfig } from './config';
  */
 export type MercurialCredentials =
   | { type: 'basic'; username: string; password: string; expiresAt?: Date }
-  | { type: 'bearer'; token: string; expiresAt?: Date };
+  | {
+      type: 'bearer';
+      token: string;
+      /**
+       * The user name hg sends the token as the password of (hg cannot send
+       * a bearer header); HTTP requests send the token as `Bearer`.
+       */
+      username?: string;
+      expiresAt?: Date;
+    };
 
 /**
  * The static credentials an integration's config holds, if any.

@@ -1,0 +1,62 @@
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { MercurialCredentials } from '@backstage-mercurial/integration';
+
+/**
+ * What the credentials are for: reading (HTTP GETs, clone, pull) or writing
+ * (push, creating a repository).
+ *
+ * @public
+ */
+export type MercurialCredentialsPurpose = 'read' | 'write';
+
+/**
+ * One request for credentials.
+ *
+ * @public
+ */
+export interface MercurialCredentialsRequest {
+  /** The URL the credentials are for; its integration is the longest matching `baseUrl`. */
+  url: string;
+  /** What they are for; default `read`. */
+  purpose?: MercurialCredentialsPurpose;
+  /**
+   * `true` when the server refused the credentials last given for this URL
+   * (HTTP 401): give freshly minted ones, not the cached ones.
+   */
+  refresh?: boolean;
+}
+
+/**
+ * Gives the credentials for requests to the servers of
+ * `integrations.mercurial`. Every part of the pack (the URL reader, the
+ * catalog, history and scaffolder modules) asks the one instance of
+ * {@link mercurialCredentialsServiceRef}; replace its factory to get
+ * credentials from somewhere else (a vault, a cloud workload identity).
+ *
+ * An implementation returns `undefined` for a server that needs no
+ * credentials, and throws (never returns `undefined`) when a configured
+ * source fails, so that no request goes out without the credentials it
+ * should carry. It must never put a secret into a log line or an error.
+ *
+ * @public
+ */
+export interface MercurialCredentialsService {
+  getCredentials(
+    request: MercurialCredentialsRequest,
+  ): Promise<MercurialCredentials | undefined>;
+}
