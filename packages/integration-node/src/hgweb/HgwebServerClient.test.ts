@@ -276,6 +276,7 @@ describe('HgwebServerClient against hg serve', () => {
   it('keeps at most maxConcurrentRequests requests per host in flight, so a burst of 50 reads all succeed', async () => {
     // Between the client and hg serve: a front that counts the requests in
     // flight. A stock hg serve has a listen queue of 5.
+    const [first, second] = nodes;
     for (const [limit, expected] of [
       [undefined, 8],
       [3, 3],
@@ -289,7 +290,7 @@ describe('HgwebServerClient against hg serve', () => {
       const texts = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
           client.getText(
-            `${front.url}/team/app/raw-file/${nodes[i % 2]}/README.md`,
+            `${front.url}/team/app/raw-file/${i % 2 ? second : first}/README.md`,
             'README.md',
           ),
         ),

@@ -27,6 +27,7 @@ import {
 } from '@backstage-mercurial/integration';
 import { NotFoundError, ServiceUnavailableError } from '@backstage/errors';
 import { PassThrough, Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type pLimit from 'p-limit';
 import {
@@ -105,24 +106,6 @@ function causeOf(error: unknown): string {
   return e?.cause?.message
     ? `${e.message} (${e.cause.message})`
     : String(e?.message ?? error);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**
@@ -578,7 +561,7 @@ export class HgwebServerClient {
       if (Date.now() + delay > deadline) {
         return false;
       }
-      await sleep(delay, options.signal);
+      await sleep(delay, undefined, { signal: options.signal });
       delay = Math.min(delay * 2, 2000);
     }
   }
@@ -605,16 +588,18 @@ export class HgwebServerClient {
     let retried = false;
     let refreshed = false;
     for (;;) {
+      const mayRetry = !retried;
+      const mayRefresh = !refreshed;
       try {
         const outcome = await limit(async () => {
-          const response = await this.send(url, options, signal, refreshed);
-          if (response.status >= 500 && !retried) {
+          const response = await this.send(url, options, signal, !mayRefresh);
+          if (response.status >= 500 && mayRetry) {
             await response.body?.cancel();
             return { again: 'retry' as const };
           }
           if (
             response.status === 401 &&
-            !refreshed &&
+            mayRefresh &&
             this.withCredentials.has(response)
           ) {
             await response.body?.cancel();
@@ -650,7 +635,9 @@ export class HgwebServerClient {
         }
         retried = true;
       }
-      await sleep(this.shared.retryDelayMs * (1 + Math.random()), signal);
+      await sleep(this.shared.retryDelayMs * (1 + Math.random()), undefined, {
+        signal,
+      });
     }
   }
 
