@@ -25,7 +25,7 @@ export { HgRunner } from './HgRunner';
 export type { HgAuth, HgResult, HgRunOptions, HgSsh } from './HgRunner';
 export { HgCommandError, HgNotAvailableError } from './errors';
 export { assertSafeHgUrl, assertSafeHgValue } from './guard';
-export { redactSecrets } from './redact';
+export { redactSecrets, redactUrl } from './redact';
 export { hgCommands, runHgCommand } from './commands';
 export type { HgChangeset, HgCommand, HgOutgoingChangeset } from './commands';
 export { DefaultMercurialCredentialsProvider, getHgAuth } from './credentials';

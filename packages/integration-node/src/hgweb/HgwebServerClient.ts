@@ -30,6 +30,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type pLimit from 'p-limit';
+import { redactUrl } from '../redact';
 import {
   MercurialCredentialsPurpose,
   MercurialCredentialsService,
@@ -86,15 +87,6 @@ const MAX_REDIRECTS = 5;
 
 /** A request that never got an answer: connection refused, reset, cut off. */
 class ConnectionFailure extends Error {}
-
-/** `url` without userinfo or query, for messages. */
-function shown(url: string): string {
-  const parsed = new URL(url);
-  parsed.username = '';
-  parsed.password = '';
-  parsed.search = '';
-  return parsed.toString();
-}
 
 function isAbort(error: unknown): boolean {
   const name = (error as Error)?.name;
@@ -621,7 +613,7 @@ export class HgwebServerClient {
         }
         if (timeout?.aborted) {
           throw new MercurialServerError(
-            `The Mercurial server ${this.host} gave no answer within ${options.timeoutMs! / 1000} s to ${shown(url)}`,
+            `The Mercurial server ${this.host} gave no answer within ${options.timeoutMs! / 1000} s to ${redactUrl(url)}`,
           );
         }
         if (!(e instanceof ConnectionFailure)) {
@@ -629,7 +621,7 @@ export class HgwebServerClient {
         }
         if (retried) {
           throw new MercurialServerError(
-            `Could not reach the Mercurial server ${this.host} at ${shown(url)}: ${e.message}`,
+            `Could not reach the Mercurial server ${this.host} at ${redactUrl(url)}: ${e.message}`,
             e.cause,
           );
         }
@@ -697,7 +689,7 @@ export class HgwebServerClient {
       return response;
     }
     throw new MercurialServerError(
-      `Too many redirects from the Mercurial server ${this.host} for ${shown(url)}`,
+      `Too many redirects from the Mercurial server ${this.host} for ${redactUrl(url)}`,
     );
   }
 }
