@@ -19,7 +19,11 @@ import {
   MercurialIntegration,
   MercurialIntegrations,
 } from '@backstage-mercurial/integration';
-import { fetchFromMercurial } from '@backstage-mercurial/integration-node';
+import {
+  DefaultMercurialCredentialsProvider,
+  HgwebServerClient,
+  MercurialHgwebClient,
+} from '@backstage-mercurial/integration-node';
 import { createHash } from 'node:crypto';
 import {
   LoggerService,
@@ -38,6 +42,16 @@ import {
 
 /** How many repositories are checked for the catalog file at once. */
 const CONCURRENCY = 8;
+
+/** The hgweb client of a provider built without one: static credentials. */
+function staticCredentialsClient(
+  integrations: MercurialIntegrations,
+): MercurialHgwebClient {
+  return MercurialHgwebClient.create({
+    integrations,
+    credentials: new DefaultMercurialCredentialsProvider(integrations),
+  });
+}
 
 /**
  * One `catalog.providers.mercurial.<id>` entry, read.
@@ -84,9 +98,17 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
       reader: UrlReaderService;
       scheduler?: SchedulerService;
       schedule?: SchedulerServiceTaskRunner;
+      /**
+       * The hgweb client the repository index is read with; the module
+       * passes the backend's `mercurialHgwebClientServiceRef`. Default: a
+       * client of its own with the static credentials of
+       * `integrations.mercurial`.
+       */
+      hgweb?: MercurialHgwebClient;
     },
   ): MercurialDiscoveryEntityProvider[] {
     const integrations = MercurialIntegrations.fromConfig(config);
+    const hgweb = options.hgweb ?? staticCredentialsClient(integrations);
     const providers = config.getOptionalConfig('catalog.providers.mercurial');
     if (!providers) {
       return [];
@@ -150,17 +172,32 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
         options.reader,
         options.logger,
         taskRunner,
+        hgweb.forIntegration(integration),
       );
     });
   }
 
+  private readonly hgweb: HgwebServerClient;
+
+  /**
+   * @param hgweb - the client of the integration's server, for the
+   *   repository index; default a client of its own with the static
+   *   credentials of the integration
+   */
   constructor(
     private readonly config: MercurialDiscoveryConfig,
     private readonly integration: MercurialIntegration,
     private readonly reader: UrlReaderService,
     private readonly logger: LoggerService,
     private readonly taskRunner: SchedulerServiceTaskRunner,
-  ) {}
+    hgweb?: HgwebServerClient,
+  ) {
+    this.hgweb =
+      hgweb ??
+      staticCredentialsClient(
+        new MercurialIntegrations([integration]),
+      ).forIntegration(integration);
+  }
 
   /**
    * The Location entity for a discovered catalog file. Its name is the
@@ -263,23 +300,7 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
    * Repository paths from hgweb's index (`/?style=json`); `['']` for a
    * single-repository server, which has no index.
    */
-  private async listRepositories(): Promise<string[]> {
-    if (this.integration.config.singleRepository) {
-      return [''];
-    }
-    const url = `${this.integration.config.baseUrl}/?style=json`;
-    const response = await fetchFromMercurial(this.integration.config, url);
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new Error(
-        `Could not list the repositories of ${this.config.host}: ${url} answered HTTP ${response.status}`,
-      );
-    }
-    const body = (await response.json()) as {
-      entries?: Array<{ name?: string }>;
-    };
-    return (body.entries ?? [])
-      .map(e => e.name?.replace(/^\/+|\/+$/g, ''))
-      .filter((name): name is string => Boolean(name));
+  private listRepositories(): Promise<string[]> {
+    return this.hgweb.listRepositories();
   }
 }

@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { mercurialHgwebClientServiceRef } from '@backstage-mercurial/integration-node';
 import {
   coreServices,
   createBackendModule,
@@ -41,8 +42,9 @@ export const catalogModuleMercurial = createBackendModule({
         logger: coreServices.logger,
         reader: coreServices.urlReader,
         scheduler: coreServices.scheduler,
+        hgweb: mercurialHgwebClientServiceRef,
       },
-      async init({ catalog, config, logger, reader, scheduler }) {
+      async init({ catalog, config, logger, reader, scheduler, hgweb }) {
         catalog.addProcessor(
           MercurialSourceLocationProcessor.fromConfig(config),
           MercurialTemplateUrlProcessor.fromConfig(config),
@@ -52,6 +54,7 @@ export const catalogModuleMercurial = createBackendModule({
             logger,
             reader,
             scheduler,
+            hgweb,
           }),
         );
       },

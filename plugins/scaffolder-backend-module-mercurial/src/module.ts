@@ -15,7 +15,11 @@
  */
 
 import { MercurialIntegrations } from '@backstage-mercurial/integration';
-import { HgRunner } from '@backstage-mercurial/integration-node';
+import {
+  HgRunner,
+  mercurialCredentialsServiceRef,
+  mercurialHgwebClientServiceRef,
+} from '@backstage-mercurial/integration-node';
 import {
   coreServices,
   createBackendModule,
@@ -28,7 +32,9 @@ import { createHgPushAction } from './actions/push';
 
 /**
  * The scaffolder module that registers `publish:hg`, `hg:clone`,
- * `hg:commit` and `hg:push`.
+ * `hg:commit` and `hg:push`. Their hg commands get their HTTP(S)
+ * credentials from `mercurialCredentialsServiceRef`, and publish:hg reads
+ * the server through `mercurialHgwebClientServiceRef`.
  *
  * @public
  */
@@ -41,11 +47,13 @@ export const scaffolderModuleMercurial = createBackendModule({
         scaffolder: scaffolderActionsExtensionPoint,
         config: coreServices.rootConfig,
         logger: coreServices.logger,
+        credentials: mercurialCredentialsServiceRef,
+        hgweb: mercurialHgwebClientServiceRef,
       },
-      async init({ scaffolder, config, logger }) {
+      async init({ scaffolder, config, logger, credentials, hgweb }) {
         const integrations = MercurialIntegrations.fromConfig(config);
         const runner = new HgRunner({ logger });
-        const options = { integrations, config, runner };
+        const options = { integrations, config, runner, credentials, hgweb };
         scaffolder.addActions(
           createPublishMercurialAction(options),
           createHgCloneAction(options),

@@ -15,9 +15,7 @@
  */
 
 import {
-  getHgAuth,
   hgCommands,
-  HgRunner,
   HgRunOptions,
   runHgCommand,
 } from '@backstage-mercurial/integration-node';
@@ -27,8 +25,8 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { examples } from './clone.examples';
-import { sshRepositoryUrl } from './locations';
-import { MercurialActionOptions } from './options';
+import { hgAuthFor, sshRepositoryUrl } from './locations';
+import { MercurialActionOptions, resolveActionOptions } from './options';
 import { parseRepoUrl } from './repoUrl';
 import { workspaceDir } from './workspace';
 
@@ -38,8 +36,7 @@ import { workspaceDir } from './workspace';
  * @public
  */
 export function createHgCloneAction(options: MercurialActionOptions) {
-  const { integrations } = options;
-  const runner = options.runner ?? new HgRunner();
+  const { integrations, runner, credentials } = resolveActionOptions(options);
   return createTemplateAction({
     id: 'hg:clone',
     description:
@@ -98,8 +95,14 @@ export function createHgCloneAction(options: MercurialActionOptions) {
         runOptions = { ssh: { privateKey, knownHosts } };
       } else {
         source = getMercurialRepositoryUrl(integration.config, repositoryPath);
-        const auth = getHgAuth(integration.config);
-        runOptions = { auth: auth ? [auth] : undefined };
+        runOptions = {
+          auth: await hgAuthFor({
+            credentials,
+            integration,
+            url: source,
+            purpose: 'read',
+          }),
+        };
       }
       runOptions.signal = ctx.signal;
 

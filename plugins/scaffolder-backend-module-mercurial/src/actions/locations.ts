@@ -20,8 +20,12 @@ import {
 } from '@backstage-mercurial/integration';
 import {
   getHgAuth,
+  HgAuth,
   HgCommandError,
   HgRunOptions,
+  MercurialCredentialsPurpose,
+  MercurialCredentialsService,
+  redactUrl,
 } from '@backstage-mercurial/integration-node';
 import { InputError } from '@backstage/errors';
 import path from 'node:path';
@@ -58,19 +62,60 @@ export function localRepositoryDir(
 }
 
 /**
+ * The `[auth]` entry for an hg command that talks to `url` over HTTP(S),
+ * with the credentials the service gives for it (none when it gives none:
+ * never the static ones of the config behind its back).
+ */
+export async function hgAuthFor(options: {
+  credentials: MercurialCredentialsService;
+  integration: MercurialIntegration;
+  url: string;
+  purpose: MercurialCredentialsPurpose;
+}): Promise<HgAuth[] | undefined> {
+  const credentials = await options.credentials.getCredentials({
+    url: options.url,
+    purpose: options.purpose,
+  });
+  if (!credentials) {
+    return undefined;
+  }
+  const auth = getHgAuth(options.integration.config, credentials);
+  return auth ? [auth] : undefined;
+}
+
+/**
+ * The run options of the hg commands for one location, asked right before
+ * each command (short-lived credentials stay fresh), for what it does.
+ */
+export type RunOptionsFor = (
+  purpose: MercurialCredentialsPurpose,
+) => Promise<HgRunOptions>;
+
+/**
  * The integration a push/pull location belongs to: an http(s) URL under a
  * `baseUrl`, an ssh URL under an `ssh.url`, or a directory under a
- * `localRoot`. Credentials for it, for the runner.
+ * `localRoot`; and how to run hg against it (over HTTP(S), with the
+ * credentials the service gives).
  */
 export function locationOptions(
   location: string,
   integrations: MercurialIntegrations,
-): { integration: MercurialIntegration; runOptions: HgRunOptions } {
+  credentials: MercurialCredentialsService,
+): { integration: MercurialIntegration; runOptions: RunOptionsFor } {
   if (/^https?:\/\//i.test(location)) {
     const integration = integrations.byUrl(location);
     if (integration) {
-      const auth = getHgAuth(integration.config);
-      return { integration, runOptions: { auth: auth ? [auth] : undefined } };
+      return {
+        integration,
+        runOptions: async purpose => ({
+          auth: await hgAuthFor({
+            credentials,
+            integration,
+            url: redactUrl(location),
+            purpose,
+          }),
+        }),
+      };
     }
   } else if (/^ssh:\/\//i.test(location)) {
     const integration = integrations
@@ -83,7 +128,8 @@ export function locationOptions(
       );
     if (integration?.config.ssh) {
       const { privateKey, knownHosts } = integration.config.ssh;
-      return { integration, runOptions: { ssh: { privateKey, knownHosts } } };
+      const ssh = { privateKey, knownHosts };
+      return { integration, runOptions: async () => ({ ssh }) };
     }
   } else if (path.isAbsolute(location)) {
     const integration = integrations
@@ -94,20 +140,11 @@ export function locationOptions(
           location.startsWith(`${path.resolve(i.config.localRoot)}${path.sep}`),
       );
     if (integration) {
-      return { integration, runOptions: {} };
+      return { integration, runOptions: async () => ({}) };
     }
   }
   throw new InputError(
     `'${redactUrl(location)}' belongs to no integrations.mercurial entry (not under a baseUrl, ssh.url or localRoot); add one to push there`,
-  );
-}
-
-/** A URL without any `user:password@`. */
-export function redactUrl(url: string): string {
-  return url.replace(
-    /^([a-z][a-z0-9+.-]*:\/\/)([^/@:]*)(?::[^/@]*)?@/i,
-    (_match, scheme: string, user: string) =>
-      scheme.toLowerCase().startsWith('ssh') ? `${scheme}${user}@` : scheme,
   );
 }
 

@@ -15,7 +15,12 @@
  */
 
 import { MercurialIntegrations } from '@backstage-mercurial/integration';
-import { HgRunner } from '@backstage-mercurial/integration-node';
+import {
+  DefaultMercurialCredentialsProvider,
+  HgRunner,
+  MercurialCredentialsService,
+  MercurialHgwebClient,
+} from '@backstage-mercurial/integration-node';
 import { Config } from '@backstage/config';
 
 /**
@@ -27,6 +32,47 @@ export interface MercurialActionOptions {
   integrations: MercurialIntegrations;
   config: Config;
   runner?: HgRunner;
+  /**
+   * Where the credentials of every hg command that talks to an HTTP(S)
+   * server come from (`purpose: 'read'` for clones and the checks before a
+   * push, `'write'` for pushes). The module passes the backend's
+   * `mercurialCredentialsServiceRef`; default for actions built directly:
+   * the static `username`/`password`/`token` of `integrations.mercurial`.
+   */
+  credentials?: MercurialCredentialsService;
+  /**
+   * The hgweb client publish:hg waits for its new changeset with. The module
+   * passes the backend's `mercurialHgwebClientServiceRef`; default for
+   * actions built directly: a client of their own on `credentials`.
+   */
+  hgweb?: MercurialHgwebClient;
   /** How long publish:hg waits for the server's HTTP side (default 60 s). */
   publishWaitMs?: number;
+}
+
+/** The options with their defaults filled in. */
+export interface ResolvedActionOptions extends MercurialActionOptions {
+  runner: HgRunner;
+  credentials: MercurialCredentialsService;
+  hgweb: MercurialHgwebClient;
+}
+
+/** Fills in the defaults of {@link MercurialActionOptions}. */
+export function resolveActionOptions(
+  options: MercurialActionOptions,
+): ResolvedActionOptions {
+  const credentials =
+    options.credentials ??
+    new DefaultMercurialCredentialsProvider(options.integrations);
+  return {
+    ...options,
+    runner: options.runner ?? new HgRunner(),
+    credentials,
+    hgweb:
+      options.hgweb ??
+      MercurialHgwebClient.create({
+        integrations: options.integrations,
+        credentials,
+      }),
+  };
 }

@@ -14,21 +14,17 @@
  * limitations under the License.
  */
 
-import { HgRunner } from '@backstage-mercurial/integration-node';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { commitAuthor } from './author';
-import { MercurialActionOptions } from './options';
+import { MercurialActionOptions, resolveActionOptions } from './options';
 import { examples } from './publish.examples';
 import { commitCopy } from './publishSteps/copy';
-import { ensureEmptyRepository } from './publishSteps/empty';
+import { publishCommit } from './publishSteps/publishCommit';
 import { publishOutputs } from './publishSteps/outputs';
-import { pushCopy } from './publishSteps/push';
-import { resolvePublishTarget } from './publishSteps/target';
 import { parseRepoUrl } from './repoUrl';
-import { waitForHttpNode } from './waitForHttpNode';
 import { workspaceDir } from './workspace';
 
 /**
@@ -39,8 +35,8 @@ import { workspaceDir } from './workspace';
  * @public
  */
 export function createPublishMercurialAction(options: MercurialActionOptions) {
-  const { integrations, config } = options;
-  const runner = options.runner ?? new HgRunner();
+  const resolved = resolveActionOptions(options);
+  const { integrations, config, runner } = resolved;
   return createTemplateAction({
     id: 'publish:hg',
     description:
@@ -164,34 +160,14 @@ export function createPublishMercurialAction(options: MercurialActionOptions) {
             `Dry run: would publish ${commitHash} on branch '${branch}' to ${outputs.remoteUrl}`,
           );
         } else {
-          const target = resolvePublishTarget({
+          await publishCommit({
+            ...resolved,
             integration,
             repositoryPath,
-            runner,
-            signal: ctx.signal,
-          });
-          const undoCreate = await ensureEmptyRepository({
-            target,
-            runner,
-            logger: ctx.logger,
-          });
-          ctx.logger.info(
-            `Pushing ${commitHash} (branch '${branch}'${
-              input.bookmark ? `, bookmark '${input.bookmark}'` : ''
-            }) to ${target.remoteUrl}`,
-          );
-          await pushCopy({
             repoDir,
-            target,
+            commitHash,
+            branch,
             bookmark: input.bookmark,
-            runner,
-            undoCreate,
-          });
-          await waitForHttpNode({
-            integration,
-            repositoryPath,
-            node: commitHash,
-            timeoutMs: options.publishWaitMs ?? 60_000,
             logger: ctx.logger,
             signal: ctx.signal,
           });

@@ -17,7 +17,7 @@
 import {
   HgCommandError,
   hgCommands,
-  HgRunner,
+  redactUrl,
   runHgCommand,
 } from '@backstage-mercurial/integration-node';
 import { InputError } from '@backstage/errors';
@@ -25,8 +25,8 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { checkOutgoing, switchToBranch } from './branch';
 import { examples } from './push.examples';
 import { commitAuthor } from './author';
-import { locationOptions, redactUrl } from './locations';
-import { MercurialActionOptions } from './options';
+import { locationOptions } from './locations';
+import { MercurialActionOptions, resolveActionOptions } from './options';
 import { workingCopy } from './workspace';
 
 /**
@@ -35,8 +35,8 @@ import { workingCopy } from './workspace';
  * @public
  */
 export function createHgPushAction(options: MercurialActionOptions) {
-  const { integrations, config } = options;
-  const runner = options.runner ?? new HgRunner();
+  const { integrations, config, runner, credentials } =
+    resolveActionOptions(options);
   return createTemplateAction({
     id: 'hg:push',
     description:
@@ -89,7 +89,11 @@ export function createHgPushAction(options: MercurialActionOptions) {
           `'${input.path ?? './'}' has no default push location; give a destination`,
         );
       }
-      const { runOptions } = locationOptions(destination, integrations);
+      const { runOptions } = locationOptions(
+        destination,
+        integrations,
+        credentials,
+      );
       const remoteUrl = redactUrl(destination);
       // the names are checked before anything runs
       const setBookmark = input.bookmark
@@ -119,7 +123,7 @@ export function createHgPushAction(options: MercurialActionOptions) {
         const outgoing = await runHgCommand(
           runner,
           hgCommands.outgoing({ destination, revision: '.' }),
-          { ...runOptions, cwd: dir, signal: ctx.signal },
+          { ...(await runOptions('read')), cwd: dir, signal: ctx.signal },
         );
         checkOutgoing({
           outgoing,
@@ -156,7 +160,7 @@ export function createHgPushAction(options: MercurialActionOptions) {
             bookmark: input.bookmark,
             newBranch: Boolean(input.branch),
           }),
-          { ...runOptions, cwd: dir, signal: ctx.signal },
+          { ...(await runOptions('write')), cwd: dir, signal: ctx.signal },
         );
         if (!pushed) {
           ctx.logger.info('Nothing to push: the destination has every commit');

@@ -17,14 +17,13 @@
 import {
   hgCommands,
   HgRunner,
+  NULL_NODE,
   runHgCommand,
 } from '@backstage-mercurial/integration-node';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { isRepositoryNotFound } from '../locations';
 import { PublishTarget } from './target';
-
-const NULL_NODE = '0'.repeat(40);
 
 /**
  * Step 2 of publish:hg: the target must be an empty repository; a missing
@@ -46,7 +45,7 @@ export async function ensureEmptyRepository(options: {
     existing = await runHgCommand(
       runner,
       hgCommands.identify({ source: target.location, revision: 'tip' }),
-      target.runOptions,
+      await target.runOptions('read'),
     );
   } catch (e) {
     if (!isRepositoryNotFound(e)) {

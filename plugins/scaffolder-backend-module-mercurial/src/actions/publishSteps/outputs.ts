@@ -20,7 +20,7 @@ import {
   MercurialIntegration,
 } from '@backstage-mercurial/integration';
 
-/** Step 6 of publish:hg: what it outputs. */
+/** Step 7 of publish:hg: what it outputs. */
 export function publishOutputs(options: {
   integration: MercurialIntegration;
   repositoryPath: string;

@@ -42,7 +42,7 @@ export async function pushCopy(options: {
         bookmark: options.bookmark,
         newBranch: true,
       }),
-      { ...target.runOptions, cwd: options.repoDir },
+      { ...(await target.runOptions('write')), cwd: options.repoDir },
     );
   } catch (e) {
     await options.undoCreate?.();

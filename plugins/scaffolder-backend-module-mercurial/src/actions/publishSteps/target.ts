@@ -19,16 +19,20 @@ import {
   MercurialIntegration,
 } from '@backstage-mercurial/integration';
 import {
-  getHgAuth,
   hgCommands,
   HgRunner,
-  HgRunOptions,
+  MercurialCredentialsService,
   runHgCommand,
 } from '@backstage-mercurial/integration-node';
 import { InputError } from '@backstage/errors';
 import fs from 'fs-extra';
 import path from 'node:path';
-import { localRepositoryDir, sshRepositoryUrl } from '../locations';
+import {
+  hgAuthFor,
+  localRepositoryDir,
+  RunOptionsFor,
+  sshRepositoryUrl,
+} from '../locations';
 
 /** Where publish:hg pushes, and how it makes the repository when missing. */
 export interface PublishTarget {
@@ -38,7 +42,8 @@ export interface PublishTarget {
   remoteUrl: string;
   /** What hg pushes to: the ssh URL, the localRoot directory or remoteUrl. */
   location: string;
-  runOptions: HgRunOptions;
+  /** How to run hg against `location`, for reading or for writing. */
+  runOptions: RunOptionsFor;
   /**
    * Creates the repository (over ssh or in localRoot; not possible over
    * HTTP). Resolves to how to undo that, when it can be undone.
@@ -49,15 +54,16 @@ export interface PublishTarget {
 /**
  * Step 1 of publish:hg: the target. Over ssh when the integration has
  * `ssh`, else in `localRoot` when it has that, else over HTTP(S) with the
- * integration's credentials.
+ * credentials the service gives for the repository.
  */
 export function resolvePublishTarget(options: {
   integration: MercurialIntegration;
   repositoryPath: string;
   runner: HgRunner;
+  credentials: MercurialCredentialsService;
   signal?: AbortSignal;
 }): PublishTarget {
-  const { integration, repositoryPath, runner, signal } = options;
+  const { integration, repositoryPath, runner, credentials, signal } = options;
   const remoteUrl = getMercurialRepositoryUrl(
     integration.config,
     repositoryPath,
@@ -70,7 +76,7 @@ export function resolvePublishTarget(options: {
     return {
       ...base,
       location: sshUrl,
-      runOptions,
+      runOptions: async () => runOptions,
       create: async () => {
         await runHgCommand(
           runner,
@@ -88,7 +94,7 @@ export function resolvePublishTarget(options: {
     return {
       ...base,
       location: localDir,
-      runOptions: { signal },
+      runOptions: async () => ({ signal }),
       create: async () => {
         if (
           (await fs.pathExists(localDir)) &&
@@ -104,10 +110,17 @@ export function resolvePublishTarget(options: {
       },
     };
   }
-  const auth = getHgAuth(integration.config);
   return {
     ...base,
     location: remoteUrl,
-    runOptions: { auth: auth ? [auth] : undefined, signal },
+    runOptions: async purpose => ({
+      auth: await hgAuthFor({
+        credentials,
+        integration,
+        url: remoteUrl,
+        purpose,
+      }),
+      signal,
+    }),
   };
 }
