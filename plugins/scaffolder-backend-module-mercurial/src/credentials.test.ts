@@ -186,9 +186,7 @@ describe('scaffolderModuleMercurial with a credentials service of its own', () =
     });
     const completion = events.find((e: any) => e.type === 'completion');
     expect(completion.body.output.commitHash).toBe(tip);
-    const pushes = proxy.requests.filter(r =>
-      /[?&]cmd=unbundle\b/.test(r.url),
-    );
+    const pushes = proxy.requests.filter(r => /[?&]cmd=unbundle\b/.test(r.url));
     expect(pushes.map(r => [r.user, r.status])).toEqual([['token', 200]]);
 
     // asked for 'write' for the push of that repository, 'read' for the rest

@@ -23,6 +23,10 @@ import {
   startBasicAuthProxy,
   startHgServer,
 } from '@backstage-mercurial/test-utils';
+import {
+  MercurialCredentialsRequest,
+  MercurialCredentialsService,
+} from '@backstage-mercurial/integration-node';
 import { ConfigReader } from '@backstage/config';
 import fs from 'fs-extra';
 import path from 'node:path';
@@ -524,6 +528,63 @@ describe('hg:clone, hg:commit and hg:push over HTTP', () => {
         createHgPushAction(options).handler(push.ctx),
       ).rejects.toThrow(message);
       await push.cleanup();
+    } finally {
+      await ws.remove();
+    }
+  });
+
+  it("asks the credentials service, not the config: 'read' to clone and check, 'write' to push", async () => {
+    const asked: MercurialCredentialsRequest[] = [];
+    const credentials: MercurialCredentialsService = {
+      getCredentials: async request => {
+        asked.push(request);
+        return { type: 'basic', username: 'alice', password: PASSWORD };
+      },
+    };
+    // the config holds no credentials: without the service, every command
+    // here is refused with 401
+    const config = new ConfigReader({
+      integrations: {
+        mercurial: [{ host: proxy.host, baseUrl: proxy.baseUrl }],
+      },
+    });
+    const withService = {
+      integrations: MercurialIntegrations.fromConfig(config),
+      config,
+      credentials,
+    };
+    const repoUrl = `${proxy.baseUrl}/team/service`;
+    const ws = await createTempDir('hg-ws-');
+    try {
+      const clone = await actionContext({
+        workspacePath: ws.path,
+        input: { repoUrl: `${proxy.host}?repo=team/service` },
+      });
+      await createHgCloneAction(withService).handler(clone.ctx);
+      expect(asked).toEqual([{ url: repoUrl, purpose: 'read' }]);
+
+      await fs.outputFile(path.join(ws.path, 'service.md'), 'service\n');
+      const commit = await actionContext({
+        workspacePath: ws.path,
+        input: { message: 'Add service.md' },
+      });
+      await createHgCommitAction(withService).handler(commit.ctx);
+      const push = await actionContext({
+        workspacePath: ws.path,
+        input: { bookmark: 'from-service' },
+      });
+      await createHgPushAction(withService).handler(push.ctx);
+      expect(asked.slice(1)).toEqual([
+        { url: repoUrl, purpose: 'read' },
+        { url: repoUrl, purpose: 'write' },
+      ]);
+      expect(
+        await runHg(['log', '-r', 'from-service', '-T', '{node}'], {
+          cwd: server.repoDir('team/service'),
+        }),
+      ).toBe(push.outputs().commitHash);
+      expect(`${clone.logged()}${push.logged()}`).not.toContain(PASSWORD);
+      await Promise.all([clone.cleanup(), commit.cleanup(), push.cleanup()]);
     } finally {
       await ws.remove();
     }
