@@ -23,6 +23,7 @@
 
 import {
   MercurialCredentialsRequest,
+  MercurialCredentialsService,
   mercurialCredentialsServiceRef,
 } from '@backstage-mercurial/integration-node';
 import {
@@ -53,6 +54,13 @@ describe('MercurialDiscoveryEntityProvider with a credentials service of its own
   let work: { path: string; remove(): Promise<void> };
   let logger: ReturnType<typeof mockServices.logger.mock>;
   const asked: MercurialCredentialsRequest[] = [];
+  /** Hands out the token and records what it was asked. */
+  const credentials: MercurialCredentialsService = {
+    async getCredentials(request) {
+      asked.push(request);
+      return { type: 'bearer', token: TOKEN };
+    },
+  };
 
   beforeAll(async () => {
     server = await startHgServer({
@@ -77,12 +85,7 @@ describe('MercurialDiscoveryEntityProvider with a credentials service of its own
         createServiceFactory({
           service: mercurialCredentialsServiceRef,
           deps: {},
-          factory: () => ({
-            getCredentials: async request => {
-              asked.push(request);
-              return { type: 'bearer' as const, token: TOKEN };
-            },
-          }),
+          factory: () => credentials,
         }),
         mockServices.rootConfig.factory({
           data: {

@@ -25,28 +25,20 @@ import {
   MercurialCredentialsRequest,
   mercurialCredentialsServiceRef,
 } from '@backstage-mercurial/integration-node';
-import {
+import type {
   BasicAuthProxy,
-  createTempDir,
-  eventually,
   HgTestServer,
+} from '@backstage-mercurial/test-utils';
+import {
+  createTempDir,
   runHg,
   startBasicAuthProxy,
   startHgServer,
 } from '@backstage-mercurial/test-utils';
 import { createServiceFactory } from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestBackend,
-} from '@backstage/backend-test-utils';
-import catalogPlugin from '@backstage/plugin-catalog-backend';
-import catalogModuleTemplateKind from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
-import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import fs from 'fs-extra';
 import path from 'node:path';
-import scaffolderModuleMercurial from './index';
+import { startScaffolderBackend } from './__testUtils__/scaffolderBackend';
 
 jest.setTimeout(120_000);
 
@@ -82,10 +74,9 @@ spec:
 describe('scaffolderModuleMercurial with a credentials service of its own', () => {
   let server: HgTestServer;
   let proxy: BasicAuthProxy;
-  let backend: TestBackend;
+  let backend: Awaited<ReturnType<typeof startScaffolderBackend>>;
   let work: { path: string; remove(): Promise<void> };
   const asked: MercurialCredentialsRequest[] = [];
-  const userToken = mockCredentials.user.token();
 
   beforeAll(async () => {
     server = await startHgServer({
@@ -103,12 +94,8 @@ describe('scaffolderModuleMercurial with a credentials service of its own', () =
     const templateFile = path.join(work.path, 'template.yaml');
     await fs.writeFile(templateFile, TEMPLATE);
     await fs.ensureDir(path.join(work.path, 'tasks'));
-    backend = await startTestBackend({
+    backend = await startScaffolderBackend({
       features: [
-        catalogPlugin,
-        catalogModuleTemplateKind,
-        scaffolderPlugin,
-        scaffolderModuleMercurial,
         createServiceFactory({
           service: mercurialCredentialsServiceRef,
           deps: {},
@@ -121,71 +108,34 @@ describe('scaffolderModuleMercurial with a credentials service of its own', () =
             },
           }),
         }),
-        mockServices.rootConfig.factory({
-          data: {
-            backend: { workingDirectory: path.join(work.path, 'tasks') },
-            // no username, password or token: only the service has them
-            integrations: {
-              mercurial: [{ host: proxy.host, baseUrl: proxy.baseUrl }],
-            },
-            catalog: {
-              processingInterval: { seconds: 1 },
-              rules: [{ allow: ['Template'] }],
-              locations: [{ type: 'file', target: templateFile }],
-            },
-          },
-        }),
       ],
+      workingDirectory: path.join(work.path, 'tasks'),
+      // no username, password or token: only the service has them
+      integrations: [{ host: proxy.host, baseUrl: proxy.baseUrl }],
+      allow: ['Template'],
+      locations: [{ type: 'file', target: templateFile }],
     });
   });
 
   afterAll(async () => {
-    await backend?.stop();
+    await backend?.backend.stop();
     await proxy?.stop();
     await server?.stop();
     await work?.remove();
   });
 
-  const api = (p: string, init: RequestInit = {}) =>
-    fetch(`http://localhost:${backend.server.port()}/api/${p}`, {
-      ...init,
-      headers: {
-        ...init.headers,
-        Authorization: `Bearer ${userToken}`,
-        'Content-Type': 'application/json',
-      },
-    });
-
   it("pushes with the service's token, asked for 'write', and shows the token nowhere", async () => {
-    await eventually('the template in the catalog', async () => {
-      const response = await api(
-        'catalog/entities/by-name/template/default/hg-credentials',
-      );
-      return response.ok ? true : undefined;
+    const task = await backend.runTask('template:default/hg-credentials', {
+      repoUrl: `${proxy.host}?repo=team/empty`,
     });
-    const created = await api('scaffolder/v2/tasks', {
-      method: 'POST',
-      body: JSON.stringify({
-        templateRef: 'template:default/hg-credentials',
-        values: { repoUrl: `${proxy.host}?repo=team/empty` },
-      }),
-    });
-    expect(created.status).toBe(201);
-    const { id } = await created.json();
-    const task = await eventually('the task to finish', async () => {
-      const body = await (await api(`scaffolder/v2/tasks/${id}`)).json();
-      return ['completed', 'failed'].includes(body.status) ? body : undefined;
-    });
-    const events = await (await api(`scaffolder/v2/tasks/${id}/events`)).json();
-    const log = JSON.stringify(events);
+    const log = JSON.stringify(task.events);
     expect({ status: task.status, log }).toMatchObject({ status: 'completed' });
 
     // pushed, through the front, with the service's token
     const tip = await runHg(['log', '-r', 'tip', '-T', '{node}'], {
       cwd: server.repoDir('team/empty'),
     });
-    const completion = events.find((e: any) => e.type === 'completion');
-    expect(completion.body.output.commitHash).toBe(tip);
+    expect(task.output?.commitHash).toBe(tip);
     const pushes = proxy.requests.filter(r => /[?&]cmd=unbundle\b/.test(r.url));
     expect(pushes.map(r => [r.user, r.status])).toEqual([['token', 200]]);
 

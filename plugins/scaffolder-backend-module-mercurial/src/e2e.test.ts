@@ -30,19 +30,13 @@ import {
   startHgServer,
 } from '@backstage-mercurial/test-utils';
 import mercurialUrlReaderModule from '@backstage-mercurial/backend-module-url-reader';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestBackend,
-} from '@backstage/backend-test-utils';
 import { CatalogClient } from '@backstage/catalog-client';
-import catalogPlugin from '@backstage/plugin-catalog-backend';
-import catalogModuleTemplateKind from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
-import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import fs from 'fs-extra';
 import path from 'node:path';
-import scaffolderModuleMercurial from './index';
+import {
+  FinishedTask,
+  startScaffolderBackend,
+} from './__testUtils__/scaffolderBackend';
 
 jest.setTimeout(120_000);
 
@@ -102,9 +96,8 @@ spec:
 
 describe('a template that publishes to Mercurial, in a real scaffolder', () => {
   let server: HgTestServer;
-  let backend: TestBackend;
+  let backend: Awaited<ReturnType<typeof startScaffolderBackend>>;
   let work: { path: string; remove(): Promise<void> };
-  const token = mockCredentials.user.token();
 
   beforeAll(async () => {
     server = await startHgServer();
@@ -121,94 +114,41 @@ describe('a template that publishes to Mercurial, in a real scaffolder', () => {
       ],
     });
     work = await createTempDir('e2e-');
-    backend = await startTestBackend({
-      features: [
-        catalogPlugin,
-        catalogModuleTemplateKind,
-        scaffolderPlugin,
-        mercurialUrlReaderModule,
-        scaffolderModuleMercurial,
-        mockServices.rootConfig.factory({
-          data: {
-            backend: { workingDirectory: work.path },
-            integrations: {
-              mercurial: [
-                {
-                  host: server.host,
-                  baseUrl: server.baseUrl,
-                  localRoot: server.root,
-                },
-              ],
-            },
-            catalog: {
-              processingInterval: { seconds: 1 },
-              rules: [{ allow: ['Component', 'Template', 'Location'] }],
-              locations: [
-                {
-                  type: 'url',
-                  target: `${server.repoUrl('templates/hg-service')}/file/default/template.yaml`,
-                },
-              ],
-            },
-          },
-        }),
+    backend = await startScaffolderBackend({
+      features: [mercurialUrlReaderModule],
+      workingDirectory: work.path,
+      integrations: [
+        { host: server.host, baseUrl: server.baseUrl, localRoot: server.root },
+      ],
+      allow: ['Component', 'Template', 'Location'],
+      locations: [
+        {
+          type: 'url',
+          target: `${server.repoUrl('templates/hg-service')}/file/default/template.yaml`,
+        },
       ],
     });
   });
 
   afterAll(async () => {
-    await backend?.stop();
+    await backend?.backend.stop();
     await server?.stop();
     await work?.remove();
   });
 
-  const base = () => `http://localhost:${backend.server.port()}/api`;
-  const catalog = () =>
-    new CatalogClient({
-      discoveryApi: { getBaseUrl: async id => `${base()}/${id}` },
-    });
+  const catalog = (): CatalogClient => backend.catalog;
+  const token = () => backend.token;
 
-  async function taskEvents(id: string) {
-    const response = await fetch(`${base()}/scaffolder/v2/tasks/${id}/events`, {
-      headers: { Authorization: `Bearer ${token}` },
-    });
-    return response.json();
-  }
-
-  /** Runs the template to its end; the task's status and error messages. */
-  async function runTask(values: { name: string; repoUrl: string }) {
-    await eventually('the template in the catalog', () =>
-      catalog().getEntityByRef('template:default/hg-service', { token }),
-    );
-    const created = await fetch(`${base()}/scaffolder/v2/tasks`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        Authorization: `Bearer ${token}`,
-      },
-      body: JSON.stringify({
-        templateRef: 'template:default/hg-service',
-        values,
-      }),
-    });
-    expect(created.status).toBe(201);
-    const { id } = await created.json();
-    const task = await eventually('the task to finish', async () => {
-      const response = await fetch(`${base()}/scaffolder/v2/tasks/${id}`, {
-        headers: { Authorization: `Bearer ${token}` },
-      });
-      const body = await response.json();
-      return ['completed', 'failed'].includes(body.status) ? body : undefined;
-    });
-    const messages = (await taskEvents(id))
-      .map((e: any) => e.body?.message)
-      .filter(Boolean)
-      .join('\n');
-    return { id: id as string, status: task.status as string, messages };
+  /** Runs the template to its end. */
+  function runTask(values: {
+    name: string;
+    repoUrl: string;
+  }): Promise<FinishedTask> {
+    return backend.runTask('template:default/hg-service', values);
   }
 
   it('runs fetch:template, publish:hg and catalog:register, and the new component is in the catalog', async () => {
-    const { id, status, messages } = await runTask({
+    const { status, messages, output } = await runTask({
       name: 'brand-new',
       repoUrl: `${server.host}?owner=team&repo=brand-new`,
     });
@@ -223,14 +163,14 @@ describe('a template that publishes to Mercurial, in a real scaffolder', () => {
     expect(
       await runHg(['cat', '-r', 'tip', 'README.md'], { cwd: repoDir }),
     ).toBe('# brand-new\n');
-    const events = await taskEvents(id);
-    const completion = events.find((e: any) => e.type === 'completion');
-    expect(completion.body.output.links).toEqual([
+    expect(output?.links).toEqual([
       { title: 'Repository', url: `${server.baseUrl}/team/brand-new` },
     ]);
 
     const entity = await eventually('the new component in the catalog', () =>
-      catalog().getEntityByRef('component:default/brand-new', { token }),
+      catalog().getEntityByRef('component:default/brand-new', {
+        token: token(),
+      }),
     );
     expect(entity.metadata.description).toBe('Made by publish:hg');
     // registered from the branch, not from the node of the first commit
@@ -265,7 +205,7 @@ describe('a template that publishes to Mercurial, in a real scaffolder', () => {
     await eventually('the later commit in the entity', async () => {
       const refreshed = await catalog().getEntityByRef(
         'component:default/brand-new',
-        { token },
+        { token: token() },
       );
       return refreshed?.metadata.description === 'Changed after publish:hg'
         ? refreshed
