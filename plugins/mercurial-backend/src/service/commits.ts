@@ -18,6 +18,7 @@ import { parseAuthor } from '../lib/authors';
 import { HgwebChangeset, NULL_NODE } from '../lib/hgweb';
 import { historyRevset, joinPaths } from '../lib/scope';
 import { HistoryCache } from './cache';
+import { sourceFields } from './source';
 import { Commit, CommitsResponse, MercurialSource, SourceHead } from './types';
 
 /** An hg date (unix seconds, or `[seconds, offset]`) in ISO 8601, UTC. */
@@ -76,10 +77,7 @@ export async function getCommits(
     },
   );
   return {
-    entityRef: source.entityRef,
-    repositoryUrl: source.repositoryUrl,
-    revision: source.revision,
-    node,
+    ...sourceFields(source, node),
     path,
     commits,
   };

@@ -18,6 +18,7 @@ import { MercurialAuthor, parseAuthor } from '../lib/authors';
 import { NULL_NODE } from '../lib/hgweb';
 import { historyRevset, joinPaths } from '../lib/scope';
 import { HistoryCache } from './cache';
+import { sourceFields } from './source';
 import { historyDescription, isoDate } from './commits';
 import {
   Contributor,
@@ -122,10 +123,7 @@ export async function getContributors(
       (oldest !== undefined && oldest[1] >= sinceSeconds));
 
   return {
-    entityRef: source.entityRef,
-    repositoryUrl: source.repositoryUrl,
-    revision: source.revision,
-    node,
+    ...sourceFields(source, node),
     path,
     ...(options.since && { since: options.since.toISOString() }),
     commitCount: counted.length,

@@ -29,7 +29,7 @@ import {
 import { NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { HgwebClient } from '../lib/hgweb';
-import { MercurialSource } from './types';
+import { MercurialSource, SourceFields } from './types';
 
 /**
  * Looks the entity up in the catalog as the caller and reads its source
@@ -101,5 +101,18 @@ export async function resolveMercurialSource(
     explicitRevision: parsed.revision !== undefined,
     // A file URL scopes to the file: `file("path:...")` matches either.
     path: parsed.path,
+  };
+}
+
+/** The fields every answer starts with: the entity, where and what was read. */
+export function sourceFields(
+  source: MercurialSource,
+  node: string,
+): SourceFields {
+  return {
+    entityRef: source.entityRef,
+    repositoryUrl: source.repositoryUrl,
+    revision: source.revision,
+    node,
   };
 }

@@ -15,6 +15,7 @@
  */
 
 import { HistoryCache } from './cache';
+import { sourceFields } from './source';
 import { MercurialSource, SourceHead, SummaryResponse } from './types';
 
 /** The part of the summary that is cached per repository state. */
@@ -57,10 +58,7 @@ export async function getSummary(
     },
   );
   return {
-    entityRef: source.entityRef,
-    repositoryUrl: source.repositoryUrl,
-    revision: source.revision,
-    node,
+    ...sourceFields(source, node),
     ...summary,
   };
 }

@@ -59,7 +59,7 @@ export interface Commit {
 }
 
 /** The fields every answer starts with: the entity and what was read. */
-interface SourceFields {
+export interface SourceFields {
   entityRef: string;
   repositoryUrl: string;
   revision: string;
