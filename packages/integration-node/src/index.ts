@@ -27,7 +27,6 @@ export { HgCommandError, HgNotAvailableError } from './errors';
 export { assertSafeHgUrl, assertSafeHgValue } from './guard';
 export { redactSecrets } from './redact';
 export { hgCommands, runHgCommand } from './commands';
-export { fetchFromMercurial } from './fetch';
 export type { HgChangeset, HgCommand, HgOutgoingChangeset } from './commands';
 export { DefaultMercurialCredentialsProvider, getHgAuth } from './credentials';
 export type {
@@ -40,3 +39,4 @@ export type {
   MercurialCredentialsRequest,
   MercurialCredentialsService,
 } from './credentials/types';
+export * from './hgweb';
