@@ -14,10 +14,8 @@
  * limitations under the License.
  */
 
-import {
-  MercurialIntegration,
-  MercurialIntegrations,
-} from '@backstage-mercurial/integration';
+import { MercurialIntegrations } from '@backstage-mercurial/integration';
+import { MercurialHgwebClient } from '@backstage-mercurial/integration-node';
 import {
   BackstageCredentials,
   CacheService,
@@ -26,7 +24,7 @@ import {
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { HgwebClient } from '../lib/hgweb';
+import { toRouteError } from '../lib/errors';
 import { HistoryCache } from './cache';
 import { getCommits } from './commits';
 import { getContributors } from './contributors';
@@ -41,6 +39,7 @@ import {
   CommitsResponse,
   ContributorsResponse,
   MercurialSource,
+  SourceHead,
   SummaryResponse,
 } from './types';
 
@@ -58,29 +57,34 @@ export type {
   SummaryResponse,
 } from './types';
 
+/** What the service uses. */
+export interface MercurialHistoryServiceDeps {
+  logger: LoggerService;
+  cache: CacheService;
+  catalog: CatalogService;
+  /** The pack's shared hgweb client (`mercurialHgwebClientServiceRef`). */
+  hgweb: MercurialHgwebClient;
+}
+
 /**
  * Commit history, contributors and repository summaries of entities whose
- * source location is an hg repository, read from hgweb and cached per
- * repository state.
+ * source location is an hg repository, read from hgweb through the pack's
+ * shared client and cached per repository state.
  *
  * Every answer costs one head check (a wire-protocol `batch` request:
  * lookup of the revision and of tip, heads, bookmarks), which is itself
  * reused for `cache.headCheckTtl`; the data requests behind an answer are
  * made once per repository state and kept in the cache service. Concurrent
- * identical requests share one head check and one data fetch.
+ * identical requests share one head check and one data fetch. A refusal of
+ * the integration's credentials is a 502, not the caller's 401/403.
  */
 export class MercurialHistoryService {
-  private readonly clients = new Map<MercurialIntegration, HgwebClient>();
   private readonly heads: HeadChecks;
   private readonly cache: HistoryCache;
 
   static fromConfig(
     config: Config,
-    deps: {
-      logger: LoggerService;
-      cache: CacheService;
-      catalog: CatalogService;
-    },
+    deps: MercurialHistoryServiceDeps,
   ): MercurialHistoryService {
     return new MercurialHistoryService(
       MercurialIntegrations.fromConfig(config),
@@ -92,25 +96,13 @@ export class MercurialHistoryService {
   constructor(
     private readonly integrations: MercurialIntegrations,
     readonly settings: MercurialHistorySettings,
-    private readonly deps: {
-      logger: LoggerService;
-      cache: CacheService;
-      catalog: CatalogService;
-    },
+    private readonly deps: MercurialHistoryServiceDeps,
   ) {
-    this.heads = new HeadChecks({ headCheckTtlMs: settings.headCheckTtlMs });
+    this.heads = new HeadChecks({
+      headCheckTtlMs: settings.headCheckTtlMs,
+      timeoutMs: settings.requestTimeoutMs,
+    });
     this.cache = new HistoryCache(deps, { ttlMs: settings.cacheTtlMs });
-  }
-
-  private client(integration: MercurialIntegration): HgwebClient {
-    let client = this.clients.get(integration);
-    if (!client) {
-      client = new HgwebClient(integration, {
-        timeoutMs: this.settings.requestTimeoutMs,
-      });
-      this.clients.set(integration, client);
-    }
-    return client;
   }
 
   /**
@@ -125,34 +117,55 @@ export class MercurialHistoryService {
     return resolveMercurialSource(ref, credentials, {
       catalog: this.deps.catalog,
       integrations: this.integrations,
-      client: integration => this.client(integration),
+      client: integration => this.deps.hgweb.forIntegration(integration),
     });
   }
 
   /** The newest `limit` changesets of the entity's scope. */
-  async getCommits(
+  getCommits(
     source: MercurialSource,
     options: { limit: number; path: string },
   ): Promise<CommitsResponse> {
-    const head = await this.heads.check(source);
-    return getCommits(source, head, this.cache, options);
+    return this.answer(source, head =>
+      getCommits(source, head, this.cache, {
+        ...options,
+        timeoutMs: this.settings.requestTimeoutMs,
+      }),
+    );
   }
 
   /** The authors of the entity's scope, most changesets first. */
-  async getContributors(
+  getContributors(
     source: MercurialSource,
     options: { since?: Date; path: string },
   ): Promise<ContributorsResponse> {
-    const head = await this.heads.check(source);
-    return getContributors(source, head, this.cache, {
-      ...options,
-      maxCommits: this.settings.maxContributorCommits,
-    });
+    return this.answer(source, head =>
+      getContributors(source, head, this.cache, {
+        ...options,
+        maxCommits: this.settings.maxContributorCommits,
+        timeoutMs: this.settings.requestTimeoutMs,
+      }),
+    );
   }
 
   /** The repository: default branch head, branches, tags, bookmarks. */
-  async getSummary(source: MercurialSource): Promise<SummaryResponse> {
-    const head = await this.heads.check(source);
-    return getSummary(source, head, this.cache);
+  getSummary(source: MercurialSource): Promise<SummaryResponse> {
+    return this.answer(source, head =>
+      getSummary(source, head, this.cache, {
+        timeoutMs: this.settings.requestTimeoutMs,
+      }),
+    );
+  }
+
+  /** The head check, then `read`; the server's errors as the routes answer them. */
+  private async answer<T>(
+    source: MercurialSource,
+    read: (head: SourceHead) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await read(await this.heads.check(source));
+    } catch (e) {
+      throw toRouteError(e);
+    }
   }
 }

@@ -14,18 +14,16 @@
  * limitations under the License.
  */
 
+import {
+  HgwebChangeset,
+  NULL_NODE,
+  parseHgwebDate,
+} from '@backstage-mercurial/integration-node';
 import { parseAuthor } from '../lib/authors';
-import { HgwebChangeset, NULL_NODE } from '../lib/hgweb';
 import { historyRevset, joinPaths } from '../lib/scope';
 import { HistoryCache } from './cache';
 import { sourceFields } from './source';
 import { Commit, CommitsResponse, MercurialSource, SourceHead } from './types';
-
-/** An hg date (unix seconds, or `[seconds, offset]`) in ISO 8601, UTC. */
-export function isoDate(date: [number, number] | number): string {
-  const seconds = Array.isArray(date) ? date[0] : date;
-  return new Date(Math.round(seconds * 1000)).toISOString();
-}
 
 /** What `getLog` calls the history of `path` in messages. */
 export function historyDescription(
@@ -39,7 +37,7 @@ function toCommit(source: MercurialSource, c: HgwebChangeset): Commit {
   return {
     node: c.node,
     author: parseAuthor(c.user ?? ''),
-    date: isoDate(c.date),
+    date: parseHgwebDate(c.date).toISOString(),
     message: c.desc ?? '',
     branch: c.branch ?? 'default',
     tags: (c.tags ?? []).filter(t => t !== 'tip'),
@@ -51,13 +49,14 @@ function toCommit(source: MercurialSource, c: HgwebChangeset): Commit {
 
 /**
  * The commits route: the newest `limit` changesets of the entity's scope
- * (its directory joined with `path`), from the node of `head`.
+ * (its directory joined with `path`), from the node of `head`; `timeoutMs`
+ * of each request to the server.
  */
 export async function getCommits(
   source: MercurialSource,
   head: SourceHead,
   cache: HistoryCache,
-  options: { limit: number; path: string },
+  options: { limit: number; path: string; timeoutMs: number },
 ): Promise<CommitsResponse> {
   const { state, node } = head;
   const path = joinPaths(source.path, options.path);
@@ -72,6 +71,7 @@ export async function getCommits(
         historyRevset(node, path),
         options.limit,
         historyDescription(source, path),
+        { timeoutMs: options.timeoutMs },
       );
       return entries.map(c => toCommit(source, c));
     },

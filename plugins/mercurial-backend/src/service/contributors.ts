@@ -14,12 +14,15 @@
  * limitations under the License.
  */
 
+import {
+  NULL_NODE,
+  parseHgwebDate,
+} from '@backstage-mercurial/integration-node';
 import { MercurialAuthor, parseAuthor } from '../lib/authors';
-import { NULL_NODE } from '../lib/hgweb';
 import { historyRevset, joinPaths } from '../lib/scope';
 import { HistoryCache } from './cache';
 import { sourceFields } from './source';
-import { historyDescription, isoDate } from './commits';
+import { historyDescription } from './commits';
 import {
   Contributor,
   ContributorsResponse,
@@ -67,21 +70,27 @@ function countAuthors(entries: Array<[string, number]>): Contributor[] {
       name: e.author.name,
       ...(e.author.email && { email: e.author.email }),
       commitCount: e.count,
-      firstCommitDate: isoDate(e.first),
-      lastCommitDate: isoDate(e.last),
+      firstCommitDate: parseHgwebDate(e.first).toISOString(),
+      lastCommitDate: parseHgwebDate(e.last).toISOString(),
     }));
 }
 
 /**
  * The contributors route: the authors of the entity's scope, most
  * changesets first, over at most `maxCommits` changesets from the node of
- * `head`, those since `since` when it is given.
+ * `head`, those since `since` when it is given; `timeoutMs` of each
+ * request to the server.
  */
 export async function getContributors(
   source: MercurialSource,
   head: SourceHead,
   cache: HistoryCache,
-  options: { since?: Date; path: string; maxCommits: number },
+  options: {
+    since?: Date;
+    path: string;
+    maxCommits: number;
+    timeoutMs: number;
+  },
 ): Promise<ContributorsResponse> {
   const { state, node } = head;
   const path = joinPaths(source.path, options.path);
@@ -98,6 +107,7 @@ export async function getContributors(
         historyRevset(node, path),
         max + 1,
         historyDescription(source, path),
+        { timeoutMs: options.timeoutMs },
       );
       return {
         entries: entries

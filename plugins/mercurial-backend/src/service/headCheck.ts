@@ -15,7 +15,7 @@
  */
 
 import { NotFoundError } from '@backstage/errors';
-import { RepositoryState } from '../lib/hgweb';
+import { HgwebRepositoryState } from '@backstage-mercurial/integration-node';
 import { MercurialSource, SourceHead } from './types';
 
 /** How many head checks are kept before expired ones are swept out. */
@@ -30,10 +30,16 @@ const SWEEP_ABOVE = 1000;
 export class HeadChecks {
   private readonly states = new Map<
     string,
-    { expires: number; value: Promise<RepositoryState> }
+    { expires: number; value: Promise<HgwebRepositoryState> }
   >();
 
-  constructor(private readonly options: { headCheckTtlMs: number }) {}
+  /**
+   * @param options - `headCheckTtlMs`, how long an answered check is
+   *   reused; `timeoutMs`, of its request
+   */
+  constructor(
+    private readonly options: { headCheckTtlMs: number; timeoutMs: number },
+  ) {}
 
   /**
    * The repository's state and the node the source's revision resolves to;
@@ -54,7 +60,7 @@ export class HeadChecks {
     return { state, node };
   }
 
-  private state(source: MercurialSource): Promise<RepositoryState> {
+  private state(source: MercurialSource): Promise<HgwebRepositoryState> {
     const key = `${source.repositoryUrl}\n${source.revision}`;
     const now = Date.now();
     const entry = this.states.get(key);
@@ -71,6 +77,7 @@ export class HeadChecks {
     const value = source.client.getState(
       source.repositoryPath,
       source.revision,
+      { timeoutMs: this.options.timeoutMs },
     );
     // Shared while in flight; reused for the TTL from when it answered.
     const created = { expires: Number.POSITIVE_INFINITY, value };

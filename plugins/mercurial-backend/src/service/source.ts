@@ -28,7 +28,7 @@ import {
 } from '@backstage/catalog-model';
 import { NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { HgwebClient } from '../lib/hgweb';
+import { HgwebServerClient } from '@backstage-mercurial/integration-node';
 import { MercurialSource, SourceFields } from './types';
 
 /**
@@ -43,7 +43,7 @@ export async function resolveMercurialSource(
   deps: {
     catalog: CatalogService;
     integrations: MercurialIntegrations;
-    client: (integration: MercurialIntegration) => HgwebClient;
+    client: (integration: MercurialIntegration) => HgwebServerClient;
   },
 ): Promise<MercurialSource> {
   const requested = stringifyEntityRef(ref);

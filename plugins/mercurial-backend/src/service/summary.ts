@@ -26,20 +26,23 @@ type RepositorySummary = Pick<
 
 /**
  * The summary route: the repository's default branch head, branches, tags
- * (without `tip`) and bookmarks (from the head check).
+ * (without `tip`) and bookmarks (from the head check); `timeoutMs` of each
+ * request to the server.
  */
 export async function getSummary(
   source: MercurialSource,
   head: SourceHead,
   cache: HistoryCache,
+  options: { timeoutMs: number },
 ): Promise<SummaryResponse> {
   const { state, node } = head;
+  const request = { timeoutMs: options.timeoutMs };
   const summary = await cache.get<RepositorySummary>(
     [source.repositoryUrl, state, 'summary'],
     async () => {
       const [branches, tags] = await Promise.all([
-        source.client.getBranches(source.repositoryPath),
-        source.client.getTags(source.repositoryPath),
+        source.client.getBranches(source.repositoryPath, request),
+        source.client.getTags(source.repositoryPath, request),
       ]);
       const defaultHead = branches.find(b => b.branch === 'default')?.node;
       return {

@@ -16,13 +16,17 @@
 
 import { MercurialIntegration } from '@backstage-mercurial/integration';
 import { MercurialAuthor } from '../lib/authors';
-import { HgwebClient, RepositoryState } from '../lib/hgweb';
+import {
+  HgwebRepositoryState,
+  HgwebServerClient,
+} from '@backstage-mercurial/integration-node';
 
 /** Where an entity's source is: a repository, a revision, a directory. */
 export interface MercurialSource {
   entityRef: string;
   integration: MercurialIntegration;
-  client: HgwebClient;
+  /** The shared hgweb client of the source's server. */
+  client: HgwebServerClient;
   repositoryPath: string;
   /** `{baseUrl}/{repo}` */
   repositoryUrl: string;
@@ -36,7 +40,7 @@ export interface MercurialSource {
 
 /** What the head check found for a source: the state and the source's node. */
 export interface SourceHead {
-  state: RepositoryState;
+  state: HgwebRepositoryState;
   /** The node the source's revision resolves to. */
   node: string;
 }
