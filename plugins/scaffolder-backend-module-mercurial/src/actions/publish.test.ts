@@ -15,6 +15,7 @@
  */
 
 import { MercurialIntegrations } from '@backstage-mercurial/integration';
+import { NULL_NODE } from '@backstage-mercurial/integration-node';
 import {
   BasicAuthProxy,
   createTempDir,
@@ -141,7 +142,7 @@ describe('publish:hg over HTTP, behind a front that demands credentials', () => 
         .handler(ctx)
         .catch(e => e);
       expect(error.message).toMatch(/http authorization required/);
-      expect(await tip(server.repoDir('team/empty2'))).toBe('0'.repeat(40));
+      expect(await tip(server.repoDir('team/empty2'))).toBe(NULL_NODE);
     } finally {
       await cleanup();
       await workspace.remove();
