@@ -1,0 +1,91 @@
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  createTempDir,
+  HgTestServer,
+  startHgServer,
+} from '@backstage-mercurial/test-utils';
+import { mockServices } from '@backstage/backend-test-utils';
+import { UrlReaders } from '@backstage/backend-defaults/urlReader';
+import { ConfigReader } from '@backstage/config';
+import { MercurialUrlReader } from './MercurialUrlReader';
+
+const READS = 50;
+
+const files = Object.fromEntries(
+  Array.from({ length: READS }, (_, i) => [
+    `docs/page-${String(i).padStart(2, '0')}.md`,
+    `# Page ${i}\n`,
+  ]),
+);
+
+describe('MercurialUrlReader under a burst', () => {
+  let server: HgTestServer;
+  let work: Awaited<ReturnType<typeof createTempDir>>;
+
+  beforeEach(async () => {
+    // A fresh, cold hg serve for each test: no request has warmed it up.
+    server = await startHgServer({
+      repositories: { 'team/docs': { commits: [{ files }] } },
+    });
+    work = await createTempDir('url-reader-burst-');
+  });
+  afterEach(async () => {
+    await server?.stop();
+    await work?.remove();
+  });
+
+  function makeReader() {
+    return UrlReaders.default({
+      config: new ConfigReader({
+        backend: { workingDirectory: work.path },
+        integrations: {
+          mercurial: [{ host: server.host, baseUrl: server.baseUrl }],
+        },
+      }),
+      logger: mockServices.logger.mock(),
+      factories: [MercurialUrlReader.factory],
+    });
+  }
+
+  // A stock hg serve listens with a queue of 5: 50 reads at once (100
+  // requests, a look-up and a raw-file each) used to lose connections, the
+  // reads waiting for SYN retransmits or hanging for good (a third of the
+  // bursts, with the reader before the shared client). Three bursts, each
+  // of which must be served in full.
+  it(`serves ${READS} concurrent readUrl calls against a stock hg serve, every one of them, burst after burst`, async () => {
+    const reader = makeReader();
+    const repo = server.repoUrl('team/docs');
+    for (const revision of ['default', 'tip', 'default']) {
+      const results = await Promise.allSettled(
+        Object.keys(files).map(async file => {
+          const response = await reader.readUrl(
+            `${repo}/file/${revision}/${file}`,
+          );
+          return (await response.buffer()).toString();
+        }),
+      );
+      const failures = results.flatMap((r, i) =>
+        r.status === 'rejected' ? [`#${i}: ${r.reason}`] : [],
+      );
+      expect(failures).toEqual([]);
+      expect(
+        results.map(r => (r.status === 'fulfilled' ? r.value : undefined)),
+      ).toEqual(Object.values(files));
+    }
+  }, 60_000);
+});
