@@ -132,6 +132,27 @@ describe('mercurialUrlReaderServiceFactory', () => {
     await work?.remove();
   });
 
+  /** A backend with the module, an integration for `front`, and `features`. */
+  function startBackend(
+    front: { host: string; baseUrl: string },
+    features: Parameters<typeof startTestBackend>[0]['features'] = [],
+  ) {
+    return startTestBackend({
+      features: [
+        mercurialUrlReaderModule,
+        ...(features ?? []),
+        mockServices.rootConfig.factory({
+          data: {
+            backend: { workingDirectory: path.join(work.path, front.host) },
+            integrations: {
+              mercurial: [{ host: front.host, baseUrl: front.baseUrl }],
+            },
+          },
+        }),
+      ],
+    });
+  }
+
   it("reads, over HTTP and with the hg command line, with the credentials of the backend's credentials service, none of them in app-config", async () => {
     const PASSWORD = 'pw-Module-7719';
     const proxy = await startBasicAuthProxy({
@@ -140,36 +161,25 @@ describe('mercurialUrlReaderServiceFactory', () => {
     });
     const asked: MercurialCredentialsRequest[] = [];
     let reader: UrlReaderService | undefined;
-    const backend = await startTestBackend({
-      features: [
-        mercurialUrlReaderModule,
-        probePlugin('probe', r => {
-          reader = r;
-        }),
-        createServiceFactory({
-          service: mercurialCredentialsServiceRef,
-          deps: {},
-          factory: () => ({
-            getCredentials: async (request: MercurialCredentialsRequest) => {
-              asked.push(request);
-              return {
-                type: 'basic' as const,
-                username: 'alice',
-                password: PASSWORD,
-              };
-            },
-          }),
-        }),
-        mockServices.rootConfig.factory({
-          data: {
-            backend: { workingDirectory: path.join(work.path, 'creds') },
-            integrations: {
-              mercurial: [{ host: proxy.host, baseUrl: proxy.baseUrl }],
-            },
+    const backend = await startBackend(proxy, [
+      probePlugin('probe', r => {
+        reader = r;
+      }),
+      createServiceFactory({
+        service: mercurialCredentialsServiceRef,
+        deps: {},
+        factory: () => ({
+          getCredentials: async (request: MercurialCredentialsRequest) => {
+            asked.push(request);
+            return {
+              type: 'basic' as const,
+              username: 'alice',
+              password: PASSWORD,
+            };
           },
         }),
-      ],
-    });
+      }),
+    ]);
     try {
       const file = await reader!.readUrl(`${proxy.baseUrl}/r/file/tip/f1.txt`);
       expect((await file.buffer()).toString()).toBe('file 1\n');
@@ -199,21 +209,10 @@ describe('mercurialUrlReaderServiceFactory', () => {
   it("shares the backend's one hgweb client, and its limit of concurrent requests per host, between the readers of two plugins", async () => {
     const front = await startCountingFront(server.baseUrl);
     const readers: UrlReaderService[] = [];
-    const backend = await startTestBackend({
-      features: [
-        mercurialUrlReaderModule,
-        probePlugin('probe-a', r => readers.push(r)),
-        probePlugin('probe-b', r => readers.push(r)),
-        mockServices.rootConfig.factory({
-          data: {
-            backend: { workingDirectory: path.join(work.path, 'shared') },
-            integrations: {
-              mercurial: [{ host: front.host, baseUrl: front.baseUrl }],
-            },
-          },
-        }),
-      ],
-    });
+    const backend = await startBackend(front, [
+      probePlugin('probe-a', r => readers.push(r)),
+      probePlugin('probe-b', r => readers.push(r)),
+    ]);
     try {
       expect(readers).toHaveLength(2);
       const contents = await Promise.all(
