@@ -589,4 +589,37 @@ describe('hg:clone, hg:commit and hg:push over HTTP', () => {
       await ws.remove();
     }
   });
+
+  it('runs no hg command without the credentials when the service fails', async () => {
+    const config = new ConfigReader({
+      integrations: {
+        mercurial: [{ host: proxy.host, baseUrl: proxy.baseUrl }],
+      },
+    });
+    const failing = {
+      integrations: MercurialIntegrations.fromConfig(config),
+      config,
+      credentials: {
+        getCredentials: async () => {
+          throw new Error('The credential broker is down');
+        },
+      },
+    };
+    const ws = await createTempDir('hg-ws-');
+    const seen = proxy.requests.length;
+    try {
+      const clone = await actionContext({
+        workspacePath: ws.path,
+        input: { repoUrl: `${proxy.host}?repo=team/service` },
+      });
+      await expect(
+        createHgCloneAction(failing).handler(clone.ctx),
+      ).rejects.toThrow('The credential broker is down');
+      expect(proxy.requests.length).toBe(seen);
+      expect(await fs.readdir(ws.path)).toEqual([]);
+      await clone.cleanup();
+    } finally {
+      await ws.remove();
+    }
+  });
 });
