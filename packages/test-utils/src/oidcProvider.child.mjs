@@ -23,7 +23,7 @@
 // and {"event":"token-error","clientId","error"} for each refused request.
 import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 const settings = await new Promise(resolve => process.once('message', resolve));
 const ttl = settings.accessTokenTtlSeconds;
@@ -66,7 +66,7 @@ const provider = new Provider(issuer, {
       useGrantedResource: () => true,
       getResourceServerInfo: (_ctx, resourceIndicator) => {
         if (!settings.resources.includes(resourceIndicator)) {
-          throw new Provider.errors.InvalidTarget();
+          throw new errors.InvalidTarget();
         }
         return {
           audience: resourceIndicator,

@@ -202,6 +202,31 @@ describe('DefaultMercurialCredentialsService credentialCommand', () => {
     });
   });
 
+  it('takes the exp of a JWT token when it comes before the expiresAt printed', async () => {
+    const { log, name } = fresh();
+    const exp = Math.floor(Date.now() / 1000) + 30;
+    const jwt = [
+      Buffer.from('{"alg":"none"}').toString('base64url'),
+      Buffer.from(JSON.stringify({ exp })).toString('base64url'),
+      'sig',
+    ].join('.');
+    const script = await writeScript(
+      tmp.path,
+      name,
+      brokerScript({
+        log,
+        print: `JSON.stringify({ token: ${JSON.stringify(jwt)}, expiresAt: new Date(Date.now() + 3600000).toISOString() })`,
+      }),
+    );
+    const { service } = serviceFor([
+      { host: 'hg.example.com', credentialCommand: { command: [script] } },
+    ]);
+    const credentials = await service.getCredentials({
+      url: 'https://hg.example.com/r',
+    });
+    expect(credentials?.expiresAt?.getTime()).toBe(exp * 1000);
+  });
+
   const bad: Array<[string, string, RegExp]> = [
     [
       'exits non-zero',

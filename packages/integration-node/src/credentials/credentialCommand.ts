@@ -24,6 +24,7 @@ import { MercurialCredentialsError } from '../errors';
 import { redactSecrets } from '../redact';
 import { MercurialCredentialsPurpose } from './types';
 import { describeIntegration } from './describe';
+import { earliest, jwtExpiry } from './jwt';
 import { MintedCredential, renewalTime } from './RenewingCredential';
 
 /** The most a credential command may print, on stdout and on stderr each. */
@@ -160,11 +161,20 @@ export async function runCredentialCommand(
         `printed an "expiresAt" that is not an ISO 8601 date and time: '${expiresAtText}'`,
       );
     }
-    if (expiresAt.getTime() <= Date.now()) {
-      return fail(
-        `printed credentials that expired already (expiresAt ${expiresAt.toISOString()})`,
-      );
-    }
+  }
+
+  // A JWT token may expire before the expiresAt printed (or without one).
+  const expiry = earliest(
+    expiresAt?.getTime(),
+    token === undefined ? undefined : jwtExpiry(token),
+  );
+  if (expiry !== undefined) {
+    expiresAt = new Date(expiry);
+  }
+  if (expiresAt && expiresAt.getTime() <= Date.now()) {
+    return fail(
+      `printed credentials that expired already (expiresAt ${expiresAt.toISOString()})`,
+    );
   }
 
   let credentials: MercurialCredentials;

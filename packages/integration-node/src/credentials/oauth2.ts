@@ -22,6 +22,7 @@ import {
 import { MercurialCredentialsError } from '../errors';
 import { redactSecrets } from '../redact';
 import { describeIntegration } from './describe';
+import { earliest, jwtExpiry } from './jwt';
 import { MintedCredential, renewalTime } from './RenewingCredential';
 
 /**
@@ -55,8 +56,8 @@ function isResourceIndicator(value: string): boolean {
  * Basic (`client_secret_basic`), `scope` when configured, and the configured
  * `audience` both as `audience` (Auth0, Okta) and, when it is an absolute
  * URI, as the RFC 8707 `resource` (Azure AD v1, node-oidc-provider). The
- * token's expiry is taken from `expires_in`, counted from when the request
- * was sent.
+ * token's expiry is the earlier of `expires_in` (counted from when the
+ * request was sent) and, for a JWT access token, its `exp` claim.
  *
  * @throws MercurialCredentialsError naming the integration, the token
  *   endpoint and the client id, with the IdP's `error` and
@@ -68,13 +69,12 @@ export async function requestClientCredentialsToken(
   options: { defaultLifetimeMs: number },
 ): Promise<MintedCredential> {
   const endpoint = `the OAuth 2.0 token endpoint ${source.tokenUrl}`;
-  const fail = (problem: string, cause?: Error): never => {
+  const fail = (problem: string): never => {
     throw new MercurialCredentialsError(
       redactSecrets(
         `Cannot get credentials for ${describeIntegration(config)}: ${endpoint} ${problem} (client '${source.clientId}')`,
         [source.clientSecret],
       ),
-      cause,
     );
   };
 
@@ -153,7 +153,7 @@ export async function requestClientCredentialsToken(
       `issued a token of type ${JSON.stringify(tokenType)}; only Bearer tokens are supported`,
     );
   }
-  let expiresAt: Date | undefined;
+  let expiresIn: number | undefined;
   if (answer.expires_in !== undefined) {
     const seconds = Number(answer.expires_in);
     if (!Number.isFinite(seconds) || seconds <= 0) {
@@ -161,7 +161,15 @@ export async function requestClientCredentialsToken(
         `answered with an expires_in that is not a positive number of seconds`,
       );
     }
-    expiresAt = new Date(startedAt + seconds * 1000);
+    expiresIn = startedAt + seconds * 1000;
+  }
+  // A JWT may expire before expires_in says (its exp is in whole seconds).
+  const expiry = earliest(expiresIn, jwtExpiry(token));
+  const expiresAt = expiry === undefined ? undefined : new Date(expiry);
+  if (expiresAt && expiresAt.getTime() <= Date.now()) {
+    return fail(
+      `issued a token that expired already (at ${expiresAt.toISOString()}); are the clocks of Backstage and the IdP in step?`,
+    );
   }
   const credentials: MercurialCredentials = {
     type: 'bearer',
