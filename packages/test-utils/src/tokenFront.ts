@@ -50,6 +50,8 @@ export interface TokenFrontRequest {
   reason?: string;
   /** The token it carried, to check which one a client sent. */
   token?: string;
+  /** The user name of an `Authorization: Basic` header (hg's), if any. */
+  user?: string;
   /** The status answered. */
   status: number;
   at: number;
@@ -87,6 +89,17 @@ function tokenOf(authorization: string | undefined): string | undefined {
     return colon >= 0 ? decoded.slice(colon + 1) || undefined : undefined;
   }
   return undefined;
+}
+
+function basicUser(authorization: string | undefined): string | undefined {
+  if (!authorization?.startsWith('Basic ')) {
+    return undefined;
+  }
+  const decoded = Buffer.from(authorization.slice(6), 'base64').toString(
+    'utf8',
+  );
+  const colon = decoded.indexOf(':');
+  return colon > 0 ? decoded.slice(0, colon) : undefined;
 }
 
 /**
@@ -144,6 +157,7 @@ export async function startTokenFront(
       url: req.url ?? '/',
       accepted: false,
       token,
+      user: basicUser(req.headers.authorization),
       status: 0,
       at: Date.now(),
     };
