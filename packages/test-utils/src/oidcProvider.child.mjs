@@ -102,6 +102,12 @@ const stop = () => {
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+// A flush: the answer follows, on stdout, every event reported before it.
+process.on('message', message => {
+  if (message?.ping !== undefined) {
+    report({ event: 'pong', ping: message.ping });
+  }
+});
 // The IPC channel closes when the parent goes away: do not outlive it.
 process.on('disconnect', stop);
 

@@ -65,15 +65,27 @@ export interface OidcTestProvider {
   jwksUrl: string;
   /** The default resource: the `aud` of tokens asked for without one. */
   audience: string;
-  /** Every token request answered so far, in order. */
+  /**
+   * Every token request answered so far, in order; call `flush()` first to
+   * be sure it holds those answered before.
+   */
   events: OidcTokenEvent[];
-  /** How many access tokens it issued (optionally to one client). */
-  tokensIssued(clientId?: string): number;
+  /** Waits until `events` holds every token request answered before the call. */
+  flush(): Promise<void>;
+  /** How many access tokens it issued (optionally to one client), after a flush. */
+  tokensIssued(clientId?: string): Promise<number>;
   /** What the provider process wrote to stderr, for debugging. */
   output(): string;
   /** Stops the provider process and waits until it has exited. Safe to call twice. */
   stop(): Promise<void>;
 }
+
+/** The child's script, beside this file in the package's src/. */
+const CHILD_SCRIPT = path.join(
+  path.dirname(require.resolve('@backstage-mercurial/test-utils/package.json')),
+  'src',
+  'oidcProvider.child.mjs',
+);
 
 const STARTUP_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 2_000;
@@ -100,16 +112,25 @@ export async function startOidcProvider(
     resource: resources[0],
     scopes: options.scopes ?? ['hg:read', 'hg:write'],
   };
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [path.resolve(__dirname, 'oidcProvider.child.mjs')],
-    {
-      cwd: __dirname,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, NODE_ENV: 'test', NODE_OPTIONS: '' },
-    },
-  );
+  const child: ChildProcess = spawn(process.execPath, [CHILD_SCRIPT], {
+    cwd: path.dirname(CHILD_SCRIPT),
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { ...process.env, NODE_ENV: 'test', NODE_OPTIONS: '' },
+  });
   const events: OidcTokenEvent[] = [];
+  const pings = new Map<number, () => void>();
+  let nextPing = 0;
+  const flush = () =>
+    new Promise<void>((resolve, reject) => {
+      const ping = nextPing++;
+      pings.set(ping, resolve);
+      child.send({ ping }, error => {
+        if (error) {
+          pings.delete(ping);
+          reject(error);
+        }
+      });
+    });
   let stderr = '';
   child.stderr!.on('data', chunk => {
     stderr = (stderr + chunk.toString()).slice(-16 * 1024);
@@ -148,7 +169,11 @@ export async function startOidcProvider(
       } catch {
         return;
       }
-      if (event.event === 'listening' && event.issuer) {
+      if (event.event === 'pong') {
+        const ping = (event as { ping?: number }).ping;
+        pings.get(ping!)?.();
+        pings.delete(ping!);
+      } else if (event.event === 'listening' && event.issuer) {
         clearTimeout(timer);
         resolve(event.issuer);
       } else if (event.event === 'token' || event.event === 'token-error') {
@@ -169,10 +194,13 @@ export async function startOidcProvider(
     jwksUrl: `${issuer}/jwks`,
     audience: resources[0],
     events,
-    tokensIssued: clientId =>
-      events.filter(
+    flush,
+    tokensIssued: async clientId => {
+      await flush();
+      return events.filter(
         e => e.event === 'token' && (!clientId || e.clientId === clientId),
-      ).length,
+      ).length;
+    },
     output: () => stderr,
     stop: () => {
       stopping ??= (async () => {

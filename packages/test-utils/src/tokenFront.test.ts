@@ -94,7 +94,7 @@ describe('startOidcProvider and startTokenFront', () => {
       aud: provider.audience,
       client_id: CLIENT.clientId,
     });
-    expect(provider.tokensIssued()).toBe(1);
+    expect(await provider.tokensIssued()).toBe(1);
 
     const refused = await requestToken(provider, {
       clientId: CLIENT.clientId,
@@ -102,7 +102,8 @@ describe('startOidcProvider and startTokenFront', () => {
     });
     expect(refused.status).toBe(401);
     expect(await refused.json()).toMatchObject({ error: 'invalid_client' });
-    expect(provider.tokensIssued()).toBe(1);
+    expect(await provider.tokensIssued()).toBe(1);
+    await provider.flush();
     expect(provider.events.map(e => e.event)).toEqual(['token', 'token-error']);
   });
 

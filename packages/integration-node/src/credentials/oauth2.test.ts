@@ -83,12 +83,12 @@ describe('DefaultMercurialCredentialsService oauth2', () => {
 
   it('gets a bearer token by the client credentials grant, one request for twenty concurrent callers', async () => {
     const { service } = serviceFor([entry()]);
-    const before = provider.tokensIssued(CLIENT.clientId);
+    const before = await provider.tokensIssued(CLIENT.clientId);
     const url = `${front.baseUrl}/app`;
     const all = await Promise.all(
       Array.from({ length: 20 }, () => service.getCredentials({ url })),
     );
-    expect(provider.tokensIssued(CLIENT.clientId) - before).toBe(1);
+    expect((await provider.tokensIssued(CLIENT.clientId)) - before).toBe(1);
     const [first] = all;
     expect(new Set(all.map(c => c?.type === 'bearer' && c.token)).size).toBe(1);
     expect(first).toMatchObject({ type: 'bearer', username: 'oauth2' });
@@ -104,31 +104,30 @@ describe('DefaultMercurialCredentialsService oauth2', () => {
 
   it('asks for one token per lifetime across several lifetimes, renewed just before expiry, and every request through the JWKS front succeeds', async () => {
     const { service, logger } = serviceFor([entry({}, { username: 'svc' })]);
+    await provider.flush();
     const before = provider.events.length;
     const url = `${front.baseUrl}/app/raw-file/tip/a.txt`;
     const started = Date.now();
     const statuses: number[] = [];
+    const config = { host: front.host, baseUrl: front.baseUrl };
     const seen: Array<{ at: number; token: string }> = [];
+    const readOnce = async () => {
+      const credentials = await service.getCredentials({ url });
+      const token = (credentials as { token: string }).token;
+      seen.push({ at: Date.now() - started, token });
+      const res = await fetch(
+        url,
+        getMercurialRequestOptions(config, credentials),
+      );
+      await res.arrayBuffer();
+      statuses.push(res.status);
+    };
     // About 3.3 lifetimes of reads, ten at a time every 100 ms.
     while (Date.now() - started < 3.3 * TTL_SECONDS * 1000) {
-      await Promise.all(
-        Array.from({ length: 10 }, async () => {
-          const credentials = await service.getCredentials({ url });
-          const token = (credentials as { token: string }).token;
-          seen.push({ at: Date.now() - started, token });
-          const res = await fetch(
-            url,
-            getMercurialRequestOptions(
-              { host: front.host, baseUrl: front.baseUrl },
-              credentials,
-            ),
-          );
-          await res.arrayBuffer();
-          statuses.push(res.status);
-        }),
-      );
+      await Promise.all(Array.from({ length: 10 }, readOnce));
       await new Promise(r => setTimeout(r, 100));
     }
+    await provider.flush();
     const issued = provider.events.slice(before);
     expect(issued.every(e => e.event === 'token')).toBe(true);
     // One token per lifetime: at least four for ~9.9 s of reads (every 2.7 s),
@@ -158,13 +157,13 @@ describe('DefaultMercurialCredentialsService oauth2', () => {
     const { service } = serviceFor([entry()]);
     const url = `${front.baseUrl}/app`;
     const first = await service.getCredentials({ url });
-    const before = provider.tokensIssued();
+    const before = await provider.tokensIssued();
     const refreshed = await Promise.all(
       Array.from({ length: 5 }, () =>
         service.getCredentials({ url, refresh: true }),
       ),
     );
-    expect(provider.tokensIssued() - before).toBe(1);
+    expect((await provider.tokensIssued()) - before).toBe(1);
     expect(
       new Set(refreshed.map(c => (c as { token: string }).token)).size,
     ).toBe(1);
@@ -172,7 +171,7 @@ describe('DefaultMercurialCredentialsService oauth2', () => {
     await expect(service.getCredentials({ url })).resolves.toEqual(
       refreshed[0],
     );
-    expect(provider.tokensIssued() - before).toBe(1);
+    expect((await provider.tokensIssued()) - before).toBe(1);
   });
 
   it('sends scope, and audience as audience and RFC 8707 resource', async () => {

@@ -138,7 +138,7 @@ describe('credentials service round trip through a token front to hg serve', () 
       expect(basic.some(r => r.user === undefined)).toBe(true); // fetch: Bearer
       expect(basic.some(r => r.user === 'oauth2')).toBe(true); // hg: Basic
       expect(front.requests.filter(r => r.token && !r.accepted)).toEqual([]);
-      expect(provider.tokensIssued(CLIENT.clientId)).toBe(1);
+      expect(await provider.tokensIssued(CLIENT.clientId)).toBe(1);
     } finally {
       await front.stop();
     }
