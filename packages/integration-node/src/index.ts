@@ -29,9 +29,8 @@ export {
   MercurialCredentialsError,
 } from './errors';
 export { assertSafeHgUrl, assertSafeHgValue } from './guard';
-export { redactSecrets } from './redact';
+export { redactSecrets, redactUrl } from './redact';
 export { hgCommands, runHgCommand } from './commands';
-export { fetchFromMercurial } from './fetch';
 export type { HgChangeset, HgCommand, HgOutgoingChangeset } from './commands';
 export {
   DEFAULT_CREDENTIAL_LIFETIME_MS,
@@ -46,3 +45,4 @@ export type {
   MercurialCredentialsRequest,
   MercurialCredentialsService,
 } from './credentials/types';
+export * from './hgweb';

@@ -41,3 +41,17 @@ export function redactSecrets(text: string, secrets: Iterable<string>): string {
     `$1:${REDACTED}@`,
   );
 }
+
+/**
+ * A URL fit for a message: without any `user:password@` (an ssh URL keeps
+ * its user name, which is no secret and tells which account was used).
+ *
+ * @public
+ */
+export function redactUrl(url: string): string {
+  return url.replace(
+    /^([a-z][a-z0-9+.-]*:\/\/)([^/@:]*)(?::[^/@]*)?@/i,
+    (_match, scheme: string, user: string) =>
+      scheme.toLowerCase().startsWith('ssh') ? `${scheme}${user}@` : scheme,
+  );
+}

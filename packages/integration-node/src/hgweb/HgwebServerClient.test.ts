@@ -1,0 +1,553 @@
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  MercurialCredentials,
+  MercurialIntegration,
+  MercurialIntegrations,
+} from '@backstage-mercurial/integration';
+import { HgTestServer, startHgServer } from '@backstage-mercurial/test-utils';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { MercurialCredentialsRequest } from '../credentials/types';
+import { MercurialHgwebClient } from './MercurialHgwebClient';
+import {
+  escapeBatchArgument,
+  NULL_NODE,
+  parseBatchResponse,
+  parseHeads,
+  parseHgwebDate,
+  parseListkeys,
+} from './wire';
+
+const A = 'a'.repeat(40);
+const B = 'b'.repeat(40);
+
+/** Credentials as the integration's config has them, and every request for them. */
+function staticCredentials(credentials?: MercurialCredentials) {
+  const asked: MercurialCredentialsRequest[] = [];
+  return {
+    asked,
+    getCredentials: async (request: MercurialCredentialsRequest) => {
+      asked.push(request);
+      return credentials;
+    },
+  };
+}
+
+function clientFor(
+  config: ConstructorParameters<typeof MercurialIntegration>[0],
+  credentials = staticCredentials(),
+  retryDelayMs = 10,
+) {
+  const integration = new MercurialIntegration(config);
+  const root = MercurialHgwebClient.create({
+    integrations: new MercurialIntegrations([integration]),
+    credentials,
+    retryDelayMs,
+  });
+  return { root, client: root.forIntegration(integration), credentials };
+}
+
+const servers: http.Server[] = [];
+afterAll(async () => {
+  await Promise.all(
+    servers.map(
+      s =>
+        new Promise(resolve => {
+          s.closeAllConnections();
+          s.close(resolve);
+        }),
+    ),
+  );
+});
+
+/**
+ * A plain HTTP server of the test's own, recording each request; with
+ * `target`, a front that forwards to it (after `handler` declined by
+ * returning false), counting the requests in flight.
+ */
+async function start(
+  handler: (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ) => boolean | void,
+  target?: string,
+) {
+  const seen: Array<{ url: string; authorization?: string }> = [];
+  const stats = { inFlight: 0, maxInFlight: 0 };
+  const server = http.createServer((req, res) => {
+    seen.push({ url: req.url!, authorization: req.headers.authorization });
+    if (handler(req, res) !== false || !target) {
+      return;
+    }
+    const to = new URL(target);
+    stats.inFlight++;
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    const upstream = http.request(
+      {
+        host: to.hostname,
+        port: to.port,
+        path: req.url,
+        headers: { ...req.headers, host: to.host },
+      },
+      up => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+        up.on('end', () => stats.inFlight--);
+      },
+    );
+    upstream.on('error', () => {
+      stats.inFlight--;
+      res.destroy();
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>(resolve =>
+    server.listen(0, '127.0.0.1', () => resolve()),
+  );
+  servers.push(server);
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    seen,
+    stats,
+  };
+}
+
+describe('wire-protocol answers', () => {
+  it('escapes batch arguments and unescapes batch answers', () => {
+    const text = 'x:y,z;w=v :c';
+    expect(escapeBatchArgument(text)).toBe('x:cy:oz:sw:ev :cc');
+    expect(
+      parseBatchResponse(
+        `${escapeBatchArgument(text)};${escapeBatchArgument('1 abc\n')}`,
+      ),
+    ).toEqual([text, '1 abc\n']);
+  });
+
+  it('reads heads', () => {
+    expect(parseHeads(`${A} ${B}\n`)).toEqual([A, B]);
+    expect(parseHeads('\n')).toEqual([]);
+    expect(() => parseHeads('<html>')).toThrow(/heads/);
+  });
+
+  it('reads listkeys, sorted by name', () => {
+    expect(
+      parseListkeys(`zeta\t${A}\nfeature/x\t${B}\nwith\ttab\t${A}\n`),
+    ).toEqual([
+      { name: 'feature/x', node: B },
+      { name: 'with\ttab', node: A },
+      { name: 'zeta', node: A },
+    ]);
+    expect(parseListkeys('')).toEqual([]);
+    expect(() => parseListkeys('nonsense')).toThrow(/listkeys/);
+  });
+
+  it('reads hgweb dates as instants', () => {
+    expect(parseHgwebDate([1704067200, -3600]).toISOString()).toBe(
+      '2024-01-01T00:00:00.000Z',
+    );
+    expect(parseHgwebDate(1704067200.5).toISOString()).toBe(
+      '2024-01-01T00:00:00.500Z',
+    );
+  });
+});
+
+describe('HgwebServerClient against hg serve', () => {
+  let hg: HgTestServer;
+  let nodes: string[];
+
+  beforeAll(async () => {
+    hg = await startHgServer({
+      repositories: {
+        'team/app': {
+          commits: [
+            {
+              files: { 'README.md': '# app\n' },
+              message: 'first',
+              tags: ['v1'],
+            },
+            {
+              files: { 'docs/a.md': 'a\n' },
+              message: 'second',
+              bookmarks: ['feature'],
+            },
+          ],
+        },
+        'team/empty': { commits: [] },
+      },
+    });
+    nodes = hg.repositories['team/app'].nodes;
+  }, 60_000);
+  afterAll(() => hg?.stop());
+
+  const integration = () => ({ host: hg.host, baseUrl: hg.baseUrl });
+
+  it('looks up, checks heads, reads logs, branches, tags, files and the index', async () => {
+    const { client } = clientFor(integration());
+    expect(await client.lookup('team/app', 'default')).toBe(nodes[1]);
+    expect(await client.lookup('team/app', 'nonesuch')).toBeUndefined();
+    expect(await client.lookup('team/empty', 'tip')).toBe(NULL_NODE);
+    expect(await client.resolveNode('team/app', nodes[0])).toBe(nodes[0]);
+    await expect(client.resolveNode('team/empty', 'tip')).rejects.toMatchObject(
+      {
+        name: 'NotFoundError',
+        message: `Revision 'tip' of team/empty was not found on the Mercurial server ${hg.host}: the repository has no changesets`,
+      },
+    );
+    await expect(client.lookup('team/none', 'tip')).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message: expect.stringMatching(
+        /^The repository team\/none was not found on the Mercurial server 127\.0\.0\.1:\d+/,
+      ),
+    });
+
+    expect(await client.getState('team/app', 'default')).toEqual({
+      node: nodes[1],
+      tip: nodes[1],
+      heads: [nodes[1]],
+      bookmarks: [{ name: 'feature', node: nodes[1] }],
+    });
+
+    const log = await client.getLog('team/app', 'all()', 10, 'the log');
+    expect(log.map(c => c.desc)).toEqual([
+      'second',
+      expect.stringMatching(/tag v1/),
+      'first',
+    ]);
+    const fileLog = await client.getFileLog('team/app', 'tip', 'README.md', 5);
+    expect(fileLog.map(c => c.node)).toEqual([nodes[0]]);
+    expect((await client.getBranches('team/app')).map(b => b.branch)).toEqual([
+      'default',
+    ]);
+    expect((await client.getTags('team/app')).map(t => t.tag)).toEqual(['v1']);
+
+    const raw = await client.getRawFile('team/app', nodes[1], 'docs/a.md');
+    expect(await raw.text()).toBe('a\n');
+    const missing = await client.getRawFile('team/app', nodes[1], 'nope.md');
+    await expect(
+      client.throwForStatus(missing, "file 'nope.md' of team/app"),
+    ).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message: expect.stringMatching(
+        /^file 'nope\.md' of team\/app was not found on the Mercurial server 127\.0\.0\.1:\d+: .*nope\.md/,
+      ),
+    });
+    const archive = await client.getArchive('team/app', nodes[1], 'docs');
+    expect(archive.status).toBe(200);
+    const bytes = Buffer.from(await archive.arrayBuffer());
+    expect(bytes.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+
+    expect((await client.listRepositories()).sort()).toEqual([
+      'team/app',
+      'team/empty',
+    ]);
+    expect(
+      await client.waitForNode({
+        repositoryPath: 'team/app',
+        node: nodes[0],
+        timeoutMs: 2000,
+      }),
+    ).toBe(true);
+    expect(
+      await client.waitForNode({
+        repositoryPath: 'team/app',
+        node: A,
+        timeoutMs: 600,
+      }),
+    ).toBe(false);
+  });
+
+  it('keeps at most maxConcurrentRequests requests per host in flight, so a burst of 50 reads all succeed', async () => {
+    // Between the client and hg serve: a front that counts the requests in
+    // flight. A stock hg serve has a listen queue of 5.
+    const [first, second] = nodes;
+    for (const [limit, expected] of [
+      [undefined, 8],
+      [3, 3],
+    ] as const) {
+      const front = await start(() => false, hg.baseUrl);
+      const { client, root } = clientFor({
+        host: front.host,
+        baseUrl: front.url,
+        ...(limit && { maxConcurrentRequests: limit }),
+      });
+      const texts = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          client.getText(
+            `${front.url}/team/app/raw-file/${i % 2 ? second : first}/README.md`,
+            'README.md',
+          ),
+        ),
+      );
+      expect(texts.every(t => t === '# app\n')).toBe(true);
+      expect(front.stats.maxInFlight).toBe(expected);
+      expect(root.requestCount).toBe(50);
+    }
+  });
+});
+
+describe('HgwebServerClient requests', () => {
+  it('sends credentials to its own baseUrl only, not where a redirect leads, and asks for them per request', async () => {
+    const elsewhere = await start((_req, res) => {
+      res.end('elsewhere');
+    });
+    const own = await start((req, res) => {
+      if (req.url === '/hg/team/a?x=1') {
+        res.writeHead(302, { Location: '/hg/team/b?x=1' }).end();
+      } else if (req.url === '/hg/team/b?x=1') {
+        res.writeHead(302, { Location: `${elsewhere.url}/hg/team/c` }).end();
+      } else {
+        res.end('own');
+      }
+    });
+    const { client, credentials } = clientFor(
+      { host: own.host, baseUrl: `${own.url}/hg` },
+      staticCredentials({ type: 'basic', username: 'u', password: 'p' }),
+    );
+    await expect(
+      client.getText(`${own.url}/hg/team/a?x=1`, 'a page'),
+    ).resolves.toBe('elsewhere');
+    // outside the base path: no credentials asked for or sent
+    await client.getText(`${own.url}/other`, 'another page', {
+      purpose: 'write',
+    });
+    const basic = `Basic ${Buffer.from('u:p').toString('base64')}`;
+    expect(own.seen).toEqual([
+      { url: '/hg/team/a?x=1', authorization: basic },
+      { url: '/hg/team/b?x=1', authorization: basic },
+      { url: '/other', authorization: undefined },
+    ]);
+    expect(elsewhere.seen).toEqual([
+      { url: '/hg/team/c', authorization: undefined },
+    ]);
+    expect(credentials.asked).toEqual([
+      { url: `${own.url}/hg/team/a?x=1`, purpose: 'read' },
+      { url: `${own.url}/hg/team/b?x=1`, purpose: 'read' },
+    ]);
+  });
+
+  it('maps refusals, missing things, failures and timeouts to errors naming the host and what the server said', async () => {
+    const server = await start((req, res) => {
+      if (req.url === '/denied') {
+        res.writeHead(401, { 'WWW-Authenticate': 'Basic' }).end();
+      } else if (req.url === '/forbidden') {
+        res.writeHead(403).end('read not authorized');
+      } else if (req.url === '/missing') {
+        res
+          .writeHead(404, { 'Content-Type': 'application/json' })
+          .end('{"error": "unknown revision \'x\'"}');
+      } else if (req.url === '/slow') {
+        setTimeout(() => res.end('late'), 2000);
+      } else if (req.url === '/html') {
+        res.end('<html>not json</html>');
+      } else {
+        res.writeHead(500).end('boom');
+      }
+    });
+    const config = { host: server.host, baseUrl: server.url };
+    const anonymous = clientFor(config).client;
+    const withToken = clientFor(
+      config,
+      staticCredentials({ type: 'bearer', token: 'tok-Map-1' }),
+    ).client;
+    await expect(
+      anonymous.getText(`${server.url}/denied`, 'the log of x'),
+    ).rejects.toMatchObject({
+      name: 'AuthenticationError',
+      message: expect.stringMatching(
+        /requires credentials for the log of x \(HTTP 401\), and its integrations\.mercurial entry has none/,
+      ),
+    });
+    const refused = await withToken
+      .getText(`${server.url}/denied`, 'the log of x')
+      .catch(e => e);
+    expect(refused).toMatchObject({
+      name: 'AuthenticationError',
+      message: expect.stringMatching(
+        /refused the credentials of its integrations\.mercurial entry for the log of x \(HTTP 401\)/,
+      ),
+    });
+    expect(refused.message).not.toContain('tok-Map-1');
+    await expect(
+      withToken.getText(`${server.url}/forbidden`, 'x'),
+    ).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message: expect.stringMatching(/HTTP 403: read not authorized/),
+    });
+    await expect(
+      anonymous.getText(`${server.url}/missing`, 'the log'),
+    ).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message: `The log was not found on the Mercurial server ${server.host}: unknown revision 'x'`,
+    });
+    await expect(
+      anonymous.getText(`${server.url}/slow`, 'x', { timeoutMs: 500 }),
+    ).rejects.toMatchObject({
+      name: 'MercurialServerError',
+      message: expect.stringMatching(/gave no answer within 0.5 s/),
+    });
+    await expect(
+      anonymous.getJson(`${server.url}/html`, 'the branches'),
+    ).rejects.toMatchObject({
+      name: 'MercurialServerError',
+      message: expect.stringMatching(
+        /did not answer the branches with JSON \(is it hgweb\?\)/,
+      ),
+    });
+    await expect(
+      anonymous.getText(`${server.url}/other`, 'x'),
+    ).rejects.toMatchObject({
+      name: 'MercurialServerError',
+      statusCode: 502,
+      message: expect.stringMatching(/HTTP 500: boom/),
+    });
+    // the 500 was retried once
+    expect(server.seen.filter(s => s.url === '/other')).toHaveLength(2);
+  });
+
+  it('retries once after a 5xx answer or a reset connection, and gives up after the second failure', async () => {
+    const hits = new Map<string, number>();
+    const server = await start((req, res) => {
+      const n = (hits.get(req.url!) ?? 0) + 1;
+      hits.set(req.url!, n);
+      if (req.url === '/cold' && n === 1) {
+        res.writeHead(500).end('cold start');
+      } else if (req.url === '/reset' && n === 1) {
+        req.socket.destroy();
+      } else if (req.url === '/always-reset') {
+        req.socket.destroy();
+      } else {
+        res.end(`ok ${n}`);
+      }
+    });
+    const { client } = clientFor({ host: server.host, baseUrl: server.url });
+    expect(await client.getText(`${server.url}/cold`, 'x')).toBe('ok 2');
+    expect(await client.getText(`${server.url}/reset`, 'x')).toBe('ok 2');
+    const error = await client
+      .getText(`${server.url}/always-reset`, 'x')
+      .catch(e => e);
+    expect(error).toMatchObject({
+      name: 'MercurialServerError',
+      message: expect.stringMatching(
+        /^Could not reach the Mercurial server 127\.0\.0\.1:\d+ at http:\/\/127\.0\.0\.1:\d+\/always-reset: /,
+      ),
+    });
+    expect(hits.get('/always-reset')).toBe(2);
+  });
+
+  it('names the host, never the credentials, when the server cannot be reached', async () => {
+    const { client, root } = clientFor(
+      { host: '127.0.0.1:1', baseUrl: 'http://127.0.0.1:1' },
+      staticCredentials({
+        type: 'basic',
+        username: 'u',
+        password: 'pw-Unreachable-9',
+      }),
+    );
+    const error = await client
+      .getText('http://127.0.0.1:1/r', 'x')
+      .catch(e => e);
+    expect(error.message).toMatch(
+      /^Could not reach the Mercurial server 127\.0\.0\.1:1 at http:\/\/127\.0\.0\.1:1\/r/,
+    );
+    expect(error.message).not.toContain('pw-Unreachable-9');
+    expect(root.requestCount).toBe(2);
+  });
+
+  it('asks for fresh credentials once when the server refuses the ones it sent with 401', async () => {
+    const server = await start((req, res) => {
+      if (req.headers.authorization === 'Bearer fresh') {
+        res.end('welcome');
+      } else {
+        res.writeHead(401, { 'WWW-Authenticate': 'Basic' }).end();
+      }
+    });
+    const asked: MercurialCredentialsRequest[] = [];
+    const { client } = clientFor(
+      { host: server.host, baseUrl: server.url },
+      {
+        asked,
+        getCredentials: async request => {
+          asked.push(request);
+          return {
+            type: 'bearer',
+            token: request.refresh ? 'fresh' : 'stale',
+          };
+        },
+      },
+    );
+    expect(await client.getText(`${server.url}/r`, 'x')).toBe('welcome');
+    expect(asked).toEqual([
+      { url: `${server.url}/r`, purpose: 'read' },
+      { url: `${server.url}/r`, purpose: 'read', refresh: true },
+    ]);
+    // refused again after the refresh: the error, no third try
+    const refusing = await start((_req, res) => {
+      res.writeHead(401).end();
+    });
+    const again = clientFor(
+      { host: refusing.host, baseUrl: refusing.url },
+      staticCredentials({ type: 'bearer', token: 't' }),
+    ).client;
+    await expect(again.getText(`${refusing.url}/r`, 'x')).rejects.toMatchObject(
+      { name: 'AuthenticationError' },
+    );
+    expect(refusing.seen).toHaveLength(2);
+  });
+
+  it('sends nothing when the credentials service fails', async () => {
+    const server = await start((_req, res) => {
+      res.end('ok');
+    });
+    const { client } = clientFor(
+      { host: server.host, baseUrl: server.url },
+      {
+        asked: [],
+        getCredentials: async () => {
+          throw new Error('the credential command failed');
+        },
+      },
+    );
+    await expect(client.getText(`${server.url}/r`, 'x')).rejects.toThrow(
+      'the credential command failed',
+    );
+    expect(server.seen).toEqual([]);
+  });
+
+  it('fails a body stream that is cut off with an error naming the host', async () => {
+    const server = await start((_req, res) => {
+      res.writeHead(200, { 'Content-Length': '1000' });
+      res.write('x'.repeat(100));
+      setTimeout(() => res.destroy(), 50);
+    });
+    const { client } = clientFor({ host: server.host, baseUrl: server.url });
+    const response = await client.fetch(`${server.url}/big`);
+    const stream = client.bodyStream(response, 'the archive of team/app');
+    const error = await new Promise<Error>(resolve => {
+      stream.on('error', resolve);
+      stream.resume();
+    });
+    expect(error).toMatchObject({
+      name: 'ServiceUnavailableError',
+      message: expect.stringMatching(
+        /^The Mercurial server 127\.0\.0\.1:\d+ cut off the transfer of the archive of team\/app after 100 bytes/,
+      ),
+    });
+  });
+});

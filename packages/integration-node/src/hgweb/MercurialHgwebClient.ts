@@ -1,0 +1,162 @@
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  MercurialIntegration,
+  MercurialIntegrations,
+} from '@backstage-mercurial/integration';
+import {
+  coreServices,
+  createServiceFactory,
+  createServiceRef,
+} from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
+import pLimit from 'p-limit';
+import { mercurialCredentialsServiceRef } from '../credentials/refs';
+import { MercurialCredentialsService } from '../credentials/types';
+import { HgwebServerClient } from './HgwebServerClient';
+
+/**
+ * How many requests to one host are in flight at most, unless its
+ * `integrations.mercurial` entry says `maxConcurrentRequests`.
+ *
+ * @public
+ */
+export const DEFAULT_MAX_CONCURRENT_REQUESTS = 8;
+
+/** The wait before the one retry of a failed request (plus up to as much again, at random). */
+const DEFAULT_RETRY_DELAY_MS = 200;
+
+/**
+ * The one HTTP client of the Mercurial pack for hgweb servers. One instance
+ * per backend ({@link mercurialHgwebClientServiceRef}) shares each host's
+ * concurrency limit across the URL reader, catalog, history and scaffolder
+ * modules; {@link MercurialHgwebClient.forIntegration} gives the client of
+ * one server.
+ *
+ * @public
+ */
+export class MercurialHgwebClient {
+  private readonly clients = new Map<MercurialIntegration, HgwebServerClient>();
+  private readonly limits = new Map<string, pLimit.Limit>();
+  private requests = 0;
+
+  /**
+   * @param options - the `integrations` (for their limits), the
+   *   `credentials` service, and `retryDelayMs`, the wait before a retry
+   *   (default 200 ms, plus up to as much again at random)
+   */
+  static create(options: {
+    integrations?: MercurialIntegrations;
+    credentials: MercurialCredentialsService;
+    retryDelayMs?: number;
+  }): MercurialHgwebClient {
+    return new MercurialHgwebClient(
+      options.credentials,
+      options.integrations,
+      options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS,
+    );
+  }
+
+  /** A client for the servers of `integrations.mercurial` in `config`. */
+  static fromConfig(
+    config: Config,
+    options: { credentials: MercurialCredentialsService },
+  ): MercurialHgwebClient {
+    return MercurialHgwebClient.create({
+      integrations: MercurialIntegrations.fromConfig(config),
+      credentials: options.credentials,
+    });
+  }
+
+  private constructor(
+    private readonly credentials: MercurialCredentialsService,
+    private readonly integrations: MercurialIntegrations | undefined,
+    private readonly retryDelayMs: number,
+  ) {}
+
+  /** The number of HTTP requests sent to every server so far. */
+  get requestCount(): number {
+    return this.requests;
+  }
+
+  /** The client of one server; the same object each time for one integration. */
+  forIntegration(integration: MercurialIntegration): HgwebServerClient {
+    let client = this.clients.get(integration);
+    if (!client) {
+      client = new HgwebServerClient(integration, {
+        credentials: this.credentials,
+        limitOf: i => this.limitOf(i),
+        retryDelayMs: this.retryDelayMs,
+        onRequest: () => {
+          this.requests++;
+        },
+      });
+      this.clients.set(integration, client);
+    }
+    return client;
+  }
+
+  /**
+   * The limit of an integration's host: entries that share a host share
+   * it, with the smallest `maxConcurrentRequests` among them.
+   */
+  private limitOf(integration: MercurialIntegration): pLimit.Limit {
+    const { host } = integration.config;
+    let limit = this.limits.get(host);
+    if (!limit) {
+      const sameHost = [
+        integration,
+        ...(this.integrations?.list() ?? []).filter(
+          i => i.config.host === host,
+        ),
+      ];
+      const concurrency = Math.min(
+        ...sameHost.map(
+          i =>
+            (i.config as { maxConcurrentRequests?: number })
+              .maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS,
+        ),
+      );
+      limit = pLimit(concurrency);
+      this.limits.set(host, limit);
+    }
+    return limit;
+  }
+}
+
+/**
+ * The Mercurial pack's hgweb client (root scope): one per backend, so the
+ * per-host concurrency limit holds across plugins. Its default factory uses
+ * {@link mercurialCredentialsServiceRef}.
+ *
+ * @public
+ */
+export const mercurialHgwebClientServiceRef =
+  createServiceRef<MercurialHgwebClient>({
+    id: 'mercurial.hgweb-client',
+    scope: 'root',
+    defaultFactory: async service =>
+      createServiceFactory({
+        service,
+        deps: {
+          config: coreServices.rootConfig,
+          credentials: mercurialCredentialsServiceRef,
+        },
+        factory: ({ config, credentials }) =>
+          MercurialHgwebClient.fromConfig(config, { credentials }),
+      }),
+  });
