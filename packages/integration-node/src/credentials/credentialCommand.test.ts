@@ -132,15 +132,19 @@ describe('DefaultMercurialCredentialsService credentialCommand', () => {
     ]);
     const url = 'https://hg.example.com/r';
     const started = Date.now();
+    const first = await service.getCredentials({ url });
+    expect(first).toMatchObject({ token: 'tok-SECRET-1' });
+    // Reused until a tenth of its lifetime (~2 s, counted from the call)
+    // before it expires, however slowly the command started.
+    const expiresAt = first!.expiresAt!.getTime();
+    const margin = (expiresAt - started) / 10;
+    const until = (t: number) =>
+      new Promise(r => setTimeout(r, Math.max(0, t - Date.now())));
+    await until(expiresAt - margin - 150);
     await expect(service.getCredentials({ url })).resolves.toMatchObject({
       token: 'tok-SECRET-1',
     });
-    // Reused for 2 s minus a tenth: until about 1.8 s.
-    await new Promise(r => setTimeout(r, 1_500 - (Date.now() - started)));
-    await expect(service.getCredentials({ url })).resolves.toMatchObject({
-      token: 'tok-SECRET-1',
-    });
-    await new Promise(r => setTimeout(r, 1_850 - (Date.now() - started)));
+    await until(expiresAt - 100);
     await expect(service.getCredentials({ url })).resolves.toMatchObject({
       token: 'tok-SECRET-2',
     });

@@ -74,16 +74,22 @@ export async function runCredentialCommand(
   };
 
   const startedAt = Date.now();
-  const result = await execa(file, args, {
+  const child = execa(file, args, {
     input: JSON.stringify(input),
-    timeout: source.timeoutMs,
-    killSignal: 'SIGKILL',
     maxBuffer: MAX_OUTPUT_BYTES,
     reject: false,
     shell: false,
     stripFinalNewline: false,
     windowsHide: true,
   });
+  // Our own timer rather than execa's `timeout`, which stays armed when the
+  // program cannot be started (ENOENT) and would keep the process alive.
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, source.timeoutMs);
+  const result = await child.finally(() => clearTimeout(timer));
   const stdout = typeof result.stdout === 'string' ? result.stdout : '';
   const stderrLine = () => {
     const lines = (typeof result.stderr === 'string' ? result.stderr : '')
@@ -101,7 +107,7 @@ export async function runCredentialCommand(
     return `; its stderr ends with: ${shown}`;
   };
 
-  if (result.timedOut) {
+  if (timedOut) {
     return fail(
       `did not finish within ${source.timeoutMs} ms and was killed (credentialCommand.timeout)`,
     );
