@@ -43,8 +43,9 @@ export interface Config {
       maxCommits?: number;
     };
     /**
-     * The timeout of each request to a Mercurial server. Default 30
-     * seconds.
+     * The timeout of each request to a Mercurial server, the wait for a
+     * free slot of the host's concurrency limit and the one retry
+     * included. Default 30 seconds.
      */
     requestTimeout?: HumanDuration | string;
   };

@@ -29,4 +29,4 @@ export type {
   Contributor,
   ContributorsResponse,
   SummaryResponse,
-} from './service/MercurialHistoryService';
+} from './service/types';

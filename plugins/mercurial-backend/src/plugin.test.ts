@@ -115,6 +115,8 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 describe('the mercurial backend plugin', () => {
   let hg: HgTestServer;
   let proxy: BasicAuthProxy;
+  /** A front that refuses the integration's credentials. */
+  let locked: BasicAuthProxy;
   let work: { path: string; remove(): Promise<void> };
   let backend: TestBackend;
   let base: string;
@@ -158,6 +160,10 @@ describe('the mercurial backend plugin', () => {
     proxy = await startBasicAuthProxy({
       target: hg.baseUrl,
       users: { [USER.name]: USER.password },
+    });
+    locked = await startBasicAuthProxy({
+      target: hg.baseUrl,
+      users: { [USER.name]: 'another-password' },
     });
     work = await createTempDir('mercurial-backend-');
     const viaProxy = `${proxy.baseUrl}/${REPO}`;
@@ -261,6 +267,18 @@ describe('the mercurial backend plugin', () => {
       ],
     });
     nodes = repo.nodes;
+    await hg.addRepository('team/locked', {
+      commits: [
+        {
+          files: {
+            'catalog-info.yaml': component(
+              'locked-away',
+              `url:${locked.baseUrl}/team/locked`,
+            ),
+          },
+        },
+      ],
+    });
 
     // Denies reading entities to one user: the catalog asks.
     const permissions = createServiceFactory({
@@ -316,6 +334,13 @@ describe('the mercurial backend plugin', () => {
                   username: USER.name,
                   password: USER.password,
                 },
+                // The locked front wants another password.
+                {
+                  host: locked.host,
+                  baseUrl: locked.baseUrl,
+                  username: USER.name,
+                  password: USER.password,
+                },
               ],
             },
             catalog: {
@@ -333,6 +358,10 @@ describe('the mercurial backend plugin', () => {
                 {
                   type: 'url',
                   target: `${hg.baseUrl}/${REPO}/file/default/services/worker/catalog-info.yaml`,
+                },
+                {
+                  type: 'url',
+                  target: `${hg.baseUrl}/team/locked/file/default/catalog-info.yaml`,
                 },
               ],
             },
@@ -359,10 +388,16 @@ describe('the mercurial backend plugin', () => {
       }
     };
 
-    // Wait until the catalog has all four entities.
+    // Wait until the catalog has all five entities.
     const catalogUrl = `http://localhost:${backend.server.port()}/api/catalog`;
     await eventually('the entities in the catalog', async () => {
-      const refs = ['platform', 'platform-api', 'platform-worker', 'on-github'];
+      const refs = [
+        'platform',
+        'platform-api',
+        'platform-worker',
+        'on-github',
+        'locked-away',
+      ];
       const found = await Promise.all(
         refs.map(name =>
           fetch(`${catalogUrl}/entities/by-name/component/default/${name}`, {
@@ -377,6 +412,7 @@ describe('the mercurial backend plugin', () => {
   afterAll(async () => {
     await backend?.stop();
     await proxy?.stop();
+    await locked?.stop();
     await hg?.stop();
     await work?.remove();
   });
@@ -751,6 +787,30 @@ describe('the mercurial backend plugin', () => {
       );
       expect(status).toBe(401);
       validate('Error', body);
+    });
+
+    it('answers 502, not 401, when the hg server refuses the integration credentials', async () => {
+      for (const route of ['commits', 'contributors', 'summary']) {
+        const { status, body } = await get(
+          `/entities/component/default/locked-away/${route}`,
+        );
+        expect(status).toBe(502);
+        validate('Error', body);
+        expect(body.error).toMatchObject({
+          name: 'MercurialServerError',
+          message: expect.stringContaining(
+            `The Mercurial server ${locked.host} refused the credentials of its integrations.mercurial entry for the repository team/locked (HTTP 401`,
+          ),
+        });
+        expect(JSON.stringify(body)).not.toContain(USER.password);
+      }
+      // The credentials went, and were refused.
+      expect(locked.requests.length).toBeGreaterThan(0);
+      expect(
+        locked.requests.every(
+          r => r.authorization?.startsWith('Basic ') && r.status === 401,
+        ),
+      ).toBe(true);
     });
 
     it('reads the hg server with the integration credentials', () => {

@@ -19,6 +19,7 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { mercurialHgwebClientServiceRef } from '@backstage-mercurial/integration-node';
 import { MercurialHistoryService } from './service/MercurialHistoryService';
 import { createRouter } from './service/router';
 
@@ -40,12 +41,22 @@ export const mercurialPlugin = createBackendPlugin({
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
         catalog: catalogServiceRef,
+        hgweb: mercurialHgwebClientServiceRef,
       },
-      async init({ config, logger, cache, httpAuth, httpRouter, catalog }) {
+      async init({
+        config,
+        logger,
+        cache,
+        httpAuth,
+        httpRouter,
+        catalog,
+        hgweb,
+      }) {
         const service = MercurialHistoryService.fromConfig(config, {
           logger,
           cache,
           catalog,
+          hgweb,
         });
         httpRouter.use(await createRouter({ httpAuth, service }));
       },

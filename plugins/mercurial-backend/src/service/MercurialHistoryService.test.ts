@@ -21,10 +21,19 @@
  * moves without a new changeset.
  */
 
-import { MercurialIntegrations } from '@backstage-mercurial/integration';
 import {
+  getMercurialConfigCredentials,
+  MercurialIntegrations,
+} from '@backstage-mercurial/integration';
+import {
+  MercurialCredentialsService,
+  MercurialHgwebClient,
+} from '@backstage-mercurial/integration-node';
+import {
+  BasicAuthProxy,
   HgTestServer,
   runHg,
+  startBasicAuthProxy,
   startHgServer,
 } from '@backstage-mercurial/test-utils';
 import { CacheService } from '@backstage/backend-plugin-api';
@@ -32,7 +41,8 @@ import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { JsonValue } from '@backstage/types';
+import { JsonObject, JsonValue } from '@backstage/types';
+import net from 'node:net';
 import {
   DEFAULTS,
   MercurialHistoryService,
@@ -60,8 +70,21 @@ function memoryCache(): CacheService {
   return cache;
 }
 
+/** The static credentials of each integration's config, as the default service gives them. */
+function configCredentials(
+  integrations: MercurialIntegrations,
+): MercurialCredentialsService {
+  return {
+    getCredentials: async ({ url }) => {
+      const integration = integrations.byUrl(url);
+      return integration && getMercurialConfigCredentials(integration.config);
+    },
+  };
+}
+
 describe('MercurialHistoryService against hg serve', () => {
   let hg: HgTestServer;
+  let proxy: BasicAuthProxy;
   let solo: string[];
 
   beforeAll(async () => {
@@ -87,15 +110,21 @@ describe('MercurialHistoryService against hg serve', () => {
       },
     });
     solo = hg.repositories['team/solo'].nodes;
+    proxy = await startBasicAuthProxy({
+      target: hg.baseUrl,
+      users: { backstage: 'right' },
+    });
   }, 60_000);
 
   afterAll(async () => {
+    await proxy?.stop();
     await hg?.stop();
   });
 
   function service(
     sources: Record<string, string>,
     settings: Partial<MercurialHistorySettings> = {},
+    servers: JsonObject[] = [{ host: hg.host, baseUrl: hg.baseUrl }],
   ) {
     const entities: Entity[] = Object.entries(sources).map(([name, url]) => ({
       apiVersion: 'backstage.io/v1alpha1',
@@ -107,19 +136,20 @@ describe('MercurialHistoryService against hg serve', () => {
       },
       spec: {},
     }));
+    const integrations = MercurialIntegrations.fromConfig(
+      new ConfigReader({ integrations: { mercurial: servers } }),
+    );
     const svc = new MercurialHistoryService(
-      MercurialIntegrations.fromConfig(
-        new ConfigReader({
-          integrations: {
-            mercurial: [{ host: hg.host, baseUrl: hg.baseUrl }],
-          },
-        }),
-      ),
+      integrations,
       { ...DEFAULTS, headCheckTtlMs: 0, ...settings },
       {
         logger: mockServices.logger.mock(),
         cache: memoryCache(),
         catalog: catalogServiceMock({ entities }),
+        hgweb: MercurialHgwebClient.create({
+          integrations,
+          credentials: configCredentials(integrations),
+        }),
       },
     );
     const source = (name: string) =>
@@ -230,5 +260,91 @@ describe('MercurialHistoryService against hg serve', () => {
     expect(after.bookmarks).toEqual([{ name: 'moving', node: solo[2] }]);
     const commits = await svc.getCommits(src, { limit: 1, path: '' });
     expect(commits.commits[0].bookmarks).toEqual(['moving']);
+  });
+
+  it.each([
+    [
+      'refuses its credentials',
+      { username: 'backstage', password: 'wrong' },
+      /refused the credentials of its integrations\.mercurial entry for the repository team\/solo \(HTTP 401/,
+    ],
+    [
+      'wants credentials it has not got',
+      {},
+      /requires credentials for the repository team\/solo \(HTTP 401/,
+    ],
+  ])(
+    "answers 502, not the caller's 401, when the server %s",
+    async (_, credentials, message) => {
+      const { svc, source } = service(
+        { solo: `${proxy.baseUrl}/team/solo` },
+        {},
+        [{ host: proxy.host, baseUrl: proxy.baseUrl, ...credentials }],
+      );
+      const src = await source('solo');
+      for (const read of [
+        () => svc.getCommits(src, { limit: 1, path: '' }),
+        () => svc.getContributors(src, { path: '' }),
+        () => svc.getSummary(src),
+      ]) {
+        const error = await read().catch(e => e);
+        expect(error).toMatchObject({
+          name: 'MercurialServerError',
+          statusCode: 502,
+          message: expect.stringMatching(message),
+        });
+        expect(error.message).not.toContain('wrong');
+        expect(error.cause).toMatchObject({ name: 'AuthenticationError' });
+      }
+    },
+  );
+
+  it('reads through a front with the credentials the credentials service gives', async () => {
+    const { svc, source } = service(
+      { solo: `${proxy.baseUrl}/team/solo` },
+      {},
+      [
+        {
+          host: proxy.host,
+          baseUrl: proxy.baseUrl,
+          username: 'backstage',
+          password: 'right',
+        },
+      ],
+    );
+    const from = proxy.requests.length;
+    const summary = await svc.getSummary(await source('solo'));
+    expect(summary.branches.map(b => b.name)).toEqual(['main']);
+    const seen = proxy.requests.slice(from);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every(r => r.user === 'backstage')).toBe(true);
+  });
+
+  it('gives up on a server that does not answer after requestTimeout, with 502', async () => {
+    // Accepts connections, never answers.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer(socket => sockets.push(socket));
+    await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const baseUrl = `http://127.0.0.1:${port}`;
+      const { svc, source } = service(
+        { silent: `${baseUrl}/team/solo` },
+        { requestTimeoutMs: 300 },
+        [{ host: `127.0.0.1:${port}`, baseUrl }],
+      );
+      const started = Date.now();
+      await expect(
+        svc.getSummary(await source('silent')),
+      ).rejects.toMatchObject({
+        name: 'MercurialServerError',
+        statusCode: 502,
+        message: expect.stringMatching(/gave no answer within 0.3 s/),
+      });
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      sockets.forEach(socket => socket.destroy());
+      await new Promise(resolve => silent.close(resolve));
+    }
   });
 });

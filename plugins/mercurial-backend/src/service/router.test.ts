@@ -15,6 +15,7 @@
  */
 
 import { MercurialIntegrations } from '@backstage-mercurial/integration';
+import { MercurialHgwebClient } from '@backstage-mercurial/integration-node';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { Entity } from '@backstage/catalog-model';
@@ -50,13 +51,18 @@ function makeService(entities: Entity[]) {
       ],
     },
   });
+  const integrations = MercurialIntegrations.fromConfig(config);
   return new MercurialHistoryService(
-    MercurialIntegrations.fromConfig(config),
+    integrations,
     readMercurialHistorySettings(config),
     {
       logger: mockServices.logger.mock(),
       cache: mockServices.cache.mock(),
       catalog: catalogServiceMock({ entities }),
+      hgweb: MercurialHgwebClient.create({
+        integrations,
+        credentials: { getCredentials: async () => undefined },
+      }),
     },
   );
 }

@@ -71,9 +71,7 @@ function entityRefOf(req: Request) {
  * is also served at `/openapi.json`). Errors are thrown and answered by
  * the backend's error handler in Backstage's JSON error shape.
  */
-export async function createRouter(
-  options: RouterOptions,
-): Promise<Router> {
+export async function createRouter(options: RouterOptions): Promise<Router> {
   const { httpAuth, service } = options;
   const router = createValidatedOpenApiRouter(
     await loadOpenApiSpec(),
