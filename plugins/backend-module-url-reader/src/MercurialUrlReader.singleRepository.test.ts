@@ -102,8 +102,10 @@ describe.each([
       const missing = reader.readUrl(`${B}/file/tip/missing.yaml`);
       await expect(missing).rejects.toMatchObject({ name: 'NotFoundError' });
       // the message names the server's one repository, not an empty name
-      await expect(missing).rejects.toThrow(`the repository at ${B}`);
-      await expect(missing).rejects.not.toThrow("repository ''");
+      await expect(missing).rejects.toThrow(
+        `file 'missing.yaml' at revision 'tip' of ${B} was not found`,
+      );
+      await expect(missing).rejects.not.toThrow(/ of\s+was not found/);
     });
 
     it('readTree reads the whole repository and a sub-directory', async () => {

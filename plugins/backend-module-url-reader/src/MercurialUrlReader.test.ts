@@ -283,12 +283,12 @@ describe.each([
       [
         'a missing file',
         'file/default/nope.md',
-        /file 'nope\.md' at revision 'default' of repository 'team\/service' was not found/,
+        /^file 'nope\.md' at revision 'default' of team\/service was not found on the Mercurial server 127\.0\.0\.1:\d+: .*nope\.md/,
       ],
       [
         'a missing revision',
         'file/no-such-rev/README.md',
-        /revision 'no-such-rev' of repository 'team\/service' was not found on the Mercurial server/,
+        /^Revision 'no-such-rev' of team\/service was not found on the Mercurial server 127\.0\.0\.1:\d+$/,
       ],
     ])('answers NotFoundError for %s', async (_what, suffix, message) => {
       await expect(s.reader.readUrl(`${repo}/${suffix}`)).rejects.toMatchObject(
@@ -304,6 +304,9 @@ describe.each([
         s.reader.readUrl(`${s.server.baseUrl}/no/such/repo/file/tip/a`),
       ).rejects.toMatchObject({
         name: 'NotFoundError',
+        message: expect.stringMatching(
+          /^The repository no\/such\/repo was not found on the Mercurial server 127\.0\.0\.1:\d+/,
+        ),
       });
       await expect(
         s.reader.readUrl(`${s.server.repoUrl('empty')}/raw-file/tip/a`),
@@ -330,7 +333,7 @@ describe.each([
       ).rejects.toMatchObject({
         name: 'NotFoundError',
         message: expect.stringMatching(
-          /file 'docs\/naïve\.md' at revision 'default' of repository 'unicode' was not found.*cannot be served by URL/,
+          /file 'docs\/naïve\.md' at revision 'default' of unicode was not found.*cannot be served by URL/,
         ),
       });
     });
@@ -425,7 +428,7 @@ describe.each([
       ).rejects.toMatchObject({
         name: 'NotFoundError',
         message: expect.stringMatching(
-          /revision 'nope' of repository 'team\/service' was not found/,
+          /Revision 'nope' of team\/service was not found/,
         ),
       });
       await expect(
@@ -617,7 +620,7 @@ describe('MercurialUrlReader and credentials', () => {
       await expect(
         anonymous.readUrl(`${proxy.baseUrl}/r/file/tip/a.txt`),
       ).rejects.toThrow(
-        `The Mercurial server ${proxy.host} requires credentials for repository 'r' (HTTP 401), and none are configured`,
+        `The Mercurial server ${proxy.host} requires credentials for the repository r (HTTP 401: 401 Unauthorized), and its integrations.mercurial entry has none`,
       );
 
       const wrong = make({ username: 'alice', password: 'pw-Wrong-0000' });
@@ -626,7 +629,7 @@ describe('MercurialUrlReader and credentials', () => {
         .catch(e => e);
       expect(error.name).toBe('AuthenticationError');
       expect(error.message).toMatch(
-        `The Mercurial server ${proxy.host} refused the configured credentials`,
+        `The Mercurial server ${proxy.host} refused the credentials of its integrations.mercurial entry for the repository r (HTTP 401`,
       );
       expect(`${error.message}${error.stack}`).not.toMatch(
         /pw-Wrong-0000|pw-Reader/,

@@ -270,7 +270,7 @@ describe('MercurialUrlReader.readTree of an archive a server crafted', () => {
     for (const entry of LEFT_OUT) {
       expect(warned).toContainEqual(
         expect.stringContaining(
-          `Left out '${entry}' of the tree of repository 'evil' at ${NODE} from the Mercurial server ${host}: `,
+          `Left out '${entry}' of the tree of the repository evil at ${NODE} from the Mercurial server ${host}: `,
         ),
       );
     }
@@ -327,7 +327,7 @@ describe('MercurialUrlReader.readTree of an archive a server crafted', () => {
     ]);
     expect(warnings(logger)).toContainEqual(
       expect.stringMatching(
-        /^Left out 'evil-0123456789ab\/docs\/up' of the tree of directory 'docs' of repository 'evil' .*: it is a symbolic link to '\.\.\/README\.md', which leaves the tree$/,
+        /^Left out 'evil-0123456789ab\/docs\/up' of the tree of directory 'docs' of evil .*: it is a symbolic link to '\.\.\/README\.md', which leaves the tree$/,
       ),
     );
   });
@@ -340,7 +340,7 @@ describe('MercurialUrlReader.readTree of an archive a server crafted', () => {
     expect(warned).toHaveLength(21);
     expect(warned[19]).toContain(`Left out '${TOP}/../evil-19'`);
     expect(warned[20]).toBe(
-      `Left out more entries of the tree of repository 'many' at ${NODE} from the Mercurial server ${host}; not naming the rest`,
+      `Left out more entries of the tree of the repository many at ${NODE} from the Mercurial server ${host}; not naming the rest`,
     );
   });
 
@@ -357,7 +357,7 @@ describe('MercurialUrlReader.readTree of an archive a server crafted', () => {
       name: 'ServiceUnavailableError',
       message: expect.stringMatching(
         new RegExp(
-          `^The Mercurial server ${host} cut off the transfer of the archive of repository 'cut' at ${NODE} after \\d+ bytes: terminated`,
+          `^The Mercurial server ${host} cut off the transfer of the archive of the repository cut at ${NODE} after \\d+ bytes: terminated`,
         ),
       ),
     });
@@ -369,7 +369,7 @@ describe('MercurialUrlReader.readTree of an archive a server crafted', () => {
         e => e,
       );
     expect(dirError?.message).toMatch(
-      `cut off the transfer of the archive of directory 'docs' of repository 'cut' at ${NODE}`,
+      `cut off the transfer of the archive of directory 'docs' of cut at ${NODE}`,
     );
   });
 
@@ -378,7 +378,7 @@ describe('MercurialUrlReader.readTree of an archive a server crafted', () => {
     const response = await reader.readUrl(`${base}/cut/raw-file/${NODE}/a.md`);
     await expect(response.buffer()).rejects.toThrow(
       new RegExp(
-        `^The Mercurial server ${host} cut off the transfer of file 'a.md' at revision '${NODE}' of repository 'cut' after \\d+ bytes`,
+        `^The Mercurial server ${host} cut off the transfer of file 'a.md' at revision '${NODE}' of cut after \\d+ bytes`,
       ),
     );
   });
@@ -448,7 +448,7 @@ describe.each([
       expect(files['sub/.hg_archival.txt']).toBe('a real file\n');
       expect(warnings(logger)).toEqual([
         expect.stringMatching(
-          /^Left out '[^']+\/abs' of the tree of repository 'links' at [0-9a-f]{40} from the Mercurial server .*: it is a symbolic link to the absolute path '\/etc\/passwd'$/,
+          /^Left out '[^']+\/abs' of the tree of the repository links at [0-9a-f]{40} from the Mercurial server .*: it is a symbolic link to the absolute path '\/etc\/passwd'$/,
         ),
         expect.stringMatching(
           /^Left out '[^']+\/out' .*: it is a symbolic link to '\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd', which leaves the tree$/,

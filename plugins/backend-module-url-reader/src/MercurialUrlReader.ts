@@ -15,21 +15,20 @@
  */
 
 import {
-  getMercurialArchiveUrl,
   getMercurialBrowseUrl,
-  getMercurialJsonLogUrl,
-  getMercurialLookupUrl,
-  getMercurialRawFileUrl,
   MercurialIntegration,
   MercurialIntegrations,
   MercurialUrl,
-  parseMercurialLookupResponse,
   parseMercurialUrl,
 } from '@backstage-mercurial/integration';
 import {
   DefaultMercurialCredentialsProvider,
   HgRunner,
-  MercurialCredentialsProvider,
+  HgwebServerClient,
+  MercurialCredentialsService,
+  MercurialHgwebClient,
+  parseHgwebDate,
+  readHgwebErrorText,
 } from '@backstage-mercurial/integration-node';
 import {
   LoggerService,
@@ -53,7 +52,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { HgCliCache } from './lib/HgCliCache';
-import { MercurialHttpClient, readErrorText } from './lib/http';
 import {
   globBaseDirectory,
   isGlob,
@@ -62,9 +60,6 @@ import {
   servableParentDirectory,
 } from './lib/search';
 import { safeTarStream } from './lib/tree';
-
-const NULL_NODE = '0'.repeat(40);
-const NODE_RE = /^[0-9a-f]{40}$/;
 
 /** How many left-out entries of one tree are named in a warning each. */
 const MAX_LEFT_OUT_WARNINGS = 20;
@@ -85,8 +80,33 @@ export interface MercurialUrlReaderOptions {
    * `<backend.workingDirectory or the OS temp dir>/mercurial-url-reader`.
    */
   cacheDir: string;
-  credentialsProvider?: MercurialCredentialsProvider;
+  /**
+   * The pack's hgweb client, which makes every HTTP request (credentials,
+   * redirects, the per-host limit of concurrent requests, retries, errors):
+   * in a backend the one of `mercurialHgwebClientServiceRef`, so that the
+   * reader shares the limit with the other Mercurial modules.
+   */
+  hgweb: MercurialHgwebClient;
+  /**
+   * Where the hg command line of the fallback gets its credentials (asked
+   * for each command): in a backend `mercurialCredentialsServiceRef`.
+   */
+  credentials: MercurialCredentialsService;
+  /** Runs hg for the fallback; default a runner of its own. */
   runner?: HgRunner;
+}
+
+/**
+ * What {@link MercurialUrlReader.createFactory} needs: the backend's shared
+ * services of `@backstage-mercurial/integration-node`.
+ *
+ * @public
+ */
+export interface MercurialUrlReaderFactoryOptions {
+  /** The hgweb client (`mercurialHgwebClientServiceRef`). */
+  hgweb: MercurialHgwebClient;
+  /** The credentials service (`mercurialCredentialsServiceRef`). */
+  credentials: MercurialCredentialsService;
 }
 
 /**
@@ -100,55 +120,80 @@ export interface MercurialUrlReaderOptions {
  * @public
  */
 export class MercurialUrlReader implements UrlReaderService {
-  /** Reads `integrations.mercurial` and gives one reader per entry. */
-  static factory: ReaderFactory = ({ config, logger, treeResponseFactory }) => {
-    const integrations = MercurialIntegrations.fromConfig(config);
-    const credentialsProvider = new DefaultMercurialCredentialsProvider(
-      integrations,
+  /**
+   * Reads `integrations.mercurial` and gives one reader per entry, with an
+   * hgweb client and the static credentials of the config of its own (for
+   * `UrlReaders.default({ factories: [MercurialUrlReader.factory] })`
+   * outside a backend). In a backend, add the module instead (or use
+   * {@link MercurialUrlReader.createFactory}): its readers share the
+   * backend's client, and so the per-host limit of concurrent requests,
+   * and its credentials service.
+   */
+  static factory: ReaderFactory = options => {
+    const credentials = new DefaultMercurialCredentialsProvider(
+      MercurialIntegrations.fromConfig(options.config),
     );
-    const runner = new HgRunner({ logger });
-    const cacheDir = defaultCacheDir(config);
-    return integrations.list().map(integration => {
-      const reader = new MercurialUrlReader(integration, {
-        treeResponseFactory,
-        logger,
-        cacheDir,
-        credentialsProvider,
-        runner,
-      });
-      // Claim exactly the URLs whose longest matching baseUrl is this
-      // entry's; everything else is left to the other readers.
-      const predicate = (url: URL) => integrations.byUrl(url) === integration;
-      return { reader, predicate };
-    });
+    return MercurialUrlReader.createFactory({
+      hgweb: MercurialHgwebClient.fromConfig(options.config, { credentials }),
+      credentials,
+    })(options);
   };
 
-  private readonly http: MercurialHttpClient;
+  /**
+   * A reader factory whose readers, one per `integrations.mercurial` entry,
+   * make their HTTP requests through `hgweb` and ask `credentials` for the
+   * hg command line, e.g. with the services of `mercurialHgwebClientServiceRef`
+   * and `mercurialCredentialsServiceRef` in a service factory of
+   * `urlReaderFactoriesServiceRef` of your own.
+   */
+  static createFactory(
+    services: MercurialUrlReaderFactoryOptions,
+  ): ReaderFactory {
+    return ({ config, logger, treeResponseFactory }) => {
+      const integrations = MercurialIntegrations.fromConfig(config);
+      const runner = new HgRunner({ logger });
+      const cacheDir = defaultCacheDir(config);
+      return integrations.list().map(integration => {
+        const reader = new MercurialUrlReader(integration, {
+          treeResponseFactory,
+          logger,
+          cacheDir,
+          hgweb: services.hgweb,
+          credentials: services.credentials,
+          runner,
+        });
+        // Claim exactly the URLs whose longest matching baseUrl is this
+        // entry's; everything else is left to the other readers.
+        const predicate = (url: URL) => integrations.byUrl(url) === integration;
+        return { reader, predicate };
+      });
+    };
+  }
+
+  private readonly hgweb: HgwebServerClient;
   private readonly cli: HgCliCache;
-  private readonly credentialsProvider: MercurialCredentialsProvider;
   private archivesOffUntil = 0;
 
   constructor(
     private readonly integration: MercurialIntegration,
     private readonly options: MercurialUrlReaderOptions,
   ) {
-    this.credentialsProvider =
-      options.credentialsProvider ??
-      new DefaultMercurialCredentialsProvider(
-        new MercurialIntegrations([integration]),
-      );
-    this.http = new MercurialHttpClient(this.credentialsProvider);
+    this.hgweb = options.hgweb.forIntegration(integration);
     this.cli = new HgCliCache({
       cacheDir: options.cacheDir,
       runner: options.runner ?? new HgRunner({ logger: options.logger }),
-      credentialsProvider: this.credentialsProvider,
+      credentials: options.credentials,
       logger: options.logger,
     });
   }
 
-  /** The number of HTTP requests this reader has made (for benchmarks). */
+  /**
+   * The number of HTTP requests sent for this reader's integration (its
+   * `integrations.mercurial` entry) through the hgweb client, redirect hops
+   * and retries included (for tests and benchmarks).
+   */
   get requestCount(): number {
-    return this.http.requestCount;
+    return this.hgweb.requestCount;
   }
 
   async read(url: string): Promise<Buffer> {
@@ -167,15 +212,18 @@ export class MercurialUrlReader implements UrlReaderService {
       );
     }
     const { config } = this.integration;
+    const signal = options?.signal;
     const what = `file '${parsed.path}' at revision '${parsed.revision}' of ${this.describeRepository(parsed)}`;
 
     // The etag is the node the revision resolves to: hgweb's own ETag (a
     // modification time in whole seconds) can repeat across quick commits
     // and can change before a commit is visible, so it cannot be trusted to
     // tell whether the file changed. A URL pinned to a node needs no look-up.
-    const node = NODE_RE.test(parsed.revision)
-      ? parsed.revision
-      : await this.resolveNode(parsed, options?.signal);
+    const node = await this.hgweb.resolveNode(
+      parsed.repositoryPath,
+      parsed.revision,
+      { signal },
+    );
     if (options?.etag === node) {
       throw new NotModifiedError();
     }
@@ -183,16 +231,17 @@ export class MercurialUrlReader implements UrlReaderService {
 
     let lastModifiedAt: Date | undefined;
     if (options?.lastModifiedAfter) {
-      lastModifiedAt = await this.lastChange(atNode, what, options.signal);
+      lastModifiedAt = await this.lastChange(atNode, what, signal);
       if (lastModifiedAt <= options.lastModifiedAfter) {
         throw new NotModifiedError();
       }
     }
 
-    const response = await this.http.fetch(
-      this.integration,
-      getMercurialRawFileUrl(config, { ...atNode, path: parsed.path }),
-      { signal: options?.signal },
+    const response = await this.hgweb.getRawFile(
+      parsed.repositoryPath,
+      node,
+      parsed.path,
+      { signal },
     );
     if (response.status === 404 && !isServableByUrl(parsed.path)) {
       // hg serve cannot serve this name by URL (it answers 404): read the
@@ -205,7 +254,7 @@ export class MercurialUrlReader implements UrlReaderService {
       });
     }
     if (!response.ok) {
-      return this.http.throwForStatus(this.integration, response, what);
+      return this.hgweb.throwForStatus(response, what);
     }
     // hgweb answers a file with Content-Disposition; a directory listing and
     // the empty answer of a repository without changesets come without.
@@ -221,7 +270,7 @@ export class MercurialUrlReader implements UrlReaderService {
       );
     }
     return ReadUrlResponseFactory.fromReadable(
-      this.http.bodyStream(this.integration, response, what),
+      this.hgweb.bodyStream(response, what),
       { etag: node, lastModifiedAt },
     );
   }
@@ -241,34 +290,29 @@ export class MercurialUrlReader implements UrlReaderService {
     if (options?.etag && parsed.revision === options.etag) {
       throw new NotModifiedError();
     }
-    const node = NODE_RE.test(parsed.revision)
-      ? parsed.revision
-      : await this.resolveNode(parsed, signal);
+    const node = await this.hgweb.resolveNode(
+      parsed.repositoryPath,
+      parsed.revision,
+      { signal },
+    );
     if (options?.etag === node) {
       throw new NotModifiedError();
     }
     const subpath = parsed.path;
     const what = subpath
       ? `directory '${subpath}' of ${this.describeRepository(parsed)} at ${node}`
-      : `${this.describeRepository(parsed)} at ${node}`;
+      : `the repository ${this.describeRepository(parsed)} at ${node}`;
 
     if (Date.now() >= this.archivesOffUntil) {
-      const response = await this.http.fetch(
-        this.integration,
-        getMercurialArchiveUrl(this.integration.config, {
-          repositoryPath: parsed.repositoryPath,
-          revision: node,
-          path: subpath,
-        }),
+      const response = await this.hgweb.getArchive(
+        parsed.repositoryPath,
+        node,
+        subpath,
         { signal },
       );
       if (response.ok) {
         return this.treeResponse(
-          this.http.bodyStream(
-            this.integration,
-            response,
-            `the archive of ${what}`,
-          ),
+          this.hgweb.bodyStream(response, `the archive of ${what}`),
           { subpath, node, what, filter: options?.filter },
         );
       }
@@ -278,7 +322,7 @@ export class MercurialUrlReader implements UrlReaderService {
         );
         this.archivesOffUntil = Date.now() + ARCHIVES_OFF_TTL_MS;
       } else {
-        return this.http.throwForStatus(this.integration, response, what);
+        return this.hgweb.throwForStatus(response, what);
       }
     }
 
@@ -369,7 +413,11 @@ export class MercurialUrlReader implements UrlReaderService {
     }
 
     const signal = options?.signal;
-    const node = await this.resolveNode(parsed, signal);
+    const node = await this.hgweb.resolveNode(
+      parsed.repositoryPath,
+      parsed.revision,
+      { signal },
+    );
     if (options?.etag === node) {
       throw new NotModifiedError();
     }
@@ -408,11 +456,9 @@ export class MercurialUrlReader implements UrlReaderService {
     return `mercurial{host=${host},authed=${authed}}`;
   }
 
-  /** `repository 'team/service'`, or the one repository of a single-repository server. */
+  /** `team/service`, or the URL of a single-repository server's one repository. */
   private describeRepository(parsed: { repositoryPath: string }): string {
-    return parsed.repositoryPath
-      ? `repository '${parsed.repositoryPath}'`
-      : `the repository at ${this.integration.config.baseUrl}`;
+    return this.hgweb.describeRepository(parsed.repositoryPath);
   }
 
   private parse(url: string): MercurialUrl & { revision: string } {
@@ -471,88 +517,28 @@ export class MercurialUrlReader implements UrlReaderService {
     return file.content;
   }
 
-  /** The 40-hex node of a revision name, through the wire protocol. */
-  private async resolveNode(
-    parsed: MercurialUrl & { revision: string },
-    signal?: AbortSignal,
-  ): Promise<string> {
-    const what = `revision '${parsed.revision}' of ${this.describeRepository(parsed)}`;
-    const response = await this.http.fetch(
-      this.integration,
-      getMercurialLookupUrl(this.integration.config, {
-        repositoryPath: parsed.repositoryPath,
-        key: parsed.revision,
-      }),
-      { signal },
-    );
-    if (!response.ok) {
-      return this.http.throwForStatus(
-        this.integration,
-        response,
-        this.describeRepository(parsed),
-      );
-    }
-    const body = await response.text();
-    let node: string | undefined;
-    try {
-      node = parseMercurialLookupResponse(body);
-    } catch (e) {
-      if (/^Unexpected answer/.test((e as Error).message)) {
-        throw new NotFoundError(
-          `${what} could not be looked up on ${this.integration.config.host}: the answer was not Mercurial's; is the URL a repository?`,
-          e,
-        );
-      }
-      throw new Error(
-        `Could not look up ${what} on ${this.integration.config.host}: ${(e as Error).message}`,
-        { cause: e },
-      );
-    }
-    if (!node || node === NULL_NODE) {
-      throw new NotFoundError(
-        `${what} was not found on the Mercurial server ${this.integration.config.host}${
-          node === NULL_NODE ? ': the repository has no changesets' : ''
-        }`,
-      );
-    }
-    if (!NODE_RE.test(node)) {
-      throw new Error(`Unexpected node '${node}' for ${what}`);
-    }
-    return node;
-  }
-
   /** The date of the last changeset that touched a file. */
   private async lastChange(
     parsed: MercurialUrl & { revision: string },
     what: string,
     signal?: AbortSignal,
   ): Promise<Date> {
-    const response = await this.http.fetch(
-      this.integration,
-      getMercurialJsonLogUrl(this.integration.config, {
-        repositoryPath: parsed.repositoryPath,
-        revision: parsed.revision,
-        path: parsed.path,
-        revcount: 1,
-      }),
+    const [entry] = await this.hgweb.getFileLog(
+      parsed.repositoryPath,
+      parsed.revision,
+      parsed.path,
+      1,
       { signal },
     );
-    if (!response.ok) {
-      return this.http.throwForStatus(this.integration, response, what);
-    }
-    const json = (await response.json()) as {
-      entries?: Array<{ date: [number, number] }>;
-    };
-    const entry = json.entries?.[0];
     if (!entry) {
       throw new NotFoundError(`${what} has no history`);
     }
-    return new Date(entry.date[0] * 1000);
+    return parseHgwebDate(entry.date);
   }
 }
 
 async function isArchiveRefusal(response: Response): Promise<boolean> {
-  const text = await readErrorText(response.clone());
+  const text = await readHgwebErrorText(response.clone());
   return /archive/i.test(text);
 }
 

@@ -23,4 +23,7 @@
 
 export { mercurialUrlReaderServiceFactory as default } from './module';
 export { MercurialUrlReader } from './MercurialUrlReader';
-export type { MercurialUrlReaderOptions } from './MercurialUrlReader';
+export type {
+  MercurialUrlReaderFactoryOptions,
+  MercurialUrlReaderOptions,
+} from './MercurialUrlReader';

@@ -16,19 +16,31 @@
 
 import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { urlReaderFactoriesServiceRef } from '@backstage/backend-defaults/urlReader';
+import {
+  mercurialCredentialsServiceRef,
+  mercurialHgwebClientServiceRef,
+} from '@backstage-mercurial/integration-node';
 import { MercurialUrlReader } from './MercurialUrlReader';
 
 /**
  * Adds the Mercurial URL reader to Backstage's URL reader service, for every
  * server of `integrations.mercurial`:
  * `backend.add(import('@backstage-mercurial/backend-module-url-reader'))`.
+ * Its readers make their HTTP requests through the backend's one hgweb
+ * client (`mercurialHgwebClientServiceRef`), so they share each host's
+ * limit of concurrent requests with the other Mercurial modules, and get
+ * credentials from the backend's one credentials service
+ * (`mercurialCredentialsServiceRef`).
  *
  * @public
  */
 export const mercurialUrlReaderServiceFactory = createServiceFactory({
   service: urlReaderFactoriesServiceRef,
-  deps: {},
-  async factory() {
-    return MercurialUrlReader.factory;
+  deps: {
+    hgweb: mercurialHgwebClientServiceRef,
+    credentials: mercurialCredentialsServiceRef,
+  },
+  async factory({ hgweb, credentials }) {
+    return MercurialUrlReader.createFactory({ hgweb, credentials });
   },
 });

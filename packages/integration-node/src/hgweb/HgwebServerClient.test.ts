@@ -245,7 +245,7 @@ describe('HgwebServerClient against hg serve', () => {
     ).rejects.toMatchObject({
       name: 'NotFoundError',
       message: expect.stringMatching(
-        /^file 'nope\.md' of team\/app was not found on the Mercurial server 127\.0\.0\.1:\d+: .*nope\.md/,
+        /^file 'nope\.md' of team\/app was not found on the Mercurial server 127\.0\.0\.1:\d+: nope\.md@[0-9a-f]+: not found in manifest$/,
       ),
     });
     const archive = await client.getArchive('team/app', nodes[1], 'docs');

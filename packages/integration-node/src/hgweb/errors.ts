@@ -72,8 +72,8 @@ export async function readHgwebErrorText(response: Response): Promise<string> {
       : '';
   }
   return text
-    .replace(/^error:\s*/i, '')
     .trim()
+    .replace(/^error:\s*/i, '')
     .slice(0, 300);
 }
 

@@ -17,16 +17,35 @@
 import {
   createHgRepository,
   createTempDir,
+  runHg,
+  startBasicAuthProxy,
+  startHgServer,
 } from '@backstage-mercurial/test-utils';
 import {
-  DefaultMercurialCredentialsProvider,
   HgRunner,
+  MercurialCredentialsRequest,
 } from '@backstage-mercurial/integration-node';
-import { MercurialIntegrations } from '@backstage-mercurial/integration';
+import {
+  MercurialCredentials,
+  MercurialIntegration,
+} from '@backstage-mercurial/integration';
 import { mockServices } from '@backstage/backend-test-utils';
+import fs from 'fs-extra';
 import path from 'node:path';
 import { Parser, ReadEntry } from 'tar';
 import { HgCliCache } from './HgCliCache';
+
+/** A credentials service that gives `current()` and records every request. */
+function recordingCredentials(current: () => MercurialCredentials | undefined) {
+  const asked: MercurialCredentialsRequest[] = [];
+  return {
+    asked,
+    getCredentials: async (request: MercurialCredentialsRequest) => {
+      asked.push(request);
+      return current();
+    },
+  };
+}
 
 describe('HgCliCache.archive', () => {
   it('streams a tar archive of the repository without hg metadata', async () => {
@@ -41,9 +60,7 @@ describe('HgCliCache.archive', () => {
       const cache = new HgCliCache({
         cacheDir: path.join(work.path, 'cache'),
         runner: new HgRunner({ logger }),
-        credentialsProvider: new DefaultMercurialCredentialsProvider(
-          new MercurialIntegrations([]),
-        ),
+        credentials: recordingCredentials(() => undefined),
         logger,
       });
       const stream = await cache.archive(repo.path, repo.nodes[0], '');
@@ -61,6 +78,101 @@ describe('HgCliCache.archive', () => {
       expect(paths.sort()).toEqual(['a.txt', 'sub/.hg_archival.txt']);
     } finally {
       await work.remove();
+    }
+  });
+});
+
+describe('HgCliCache.ensure and credentials', () => {
+  const FIRST = 'pw-Cli-First-301';
+  const SECOND = 'pw-Cli-Second-302';
+
+  async function setUp(integration: object = {}) {
+    const server = await startHgServer({
+      repositories: { r: { commits: [{ files: { 'a.txt': 'a\n' } }] } },
+    });
+    const users: Record<string, string> = { alice: FIRST };
+    const proxy = await startBasicAuthProxy({ target: server.baseUrl, users });
+    const work = await createTempDir('hg-cli-cache-');
+    const logger = mockServices.logger.mock();
+    return {
+      server,
+      proxy,
+      users,
+      logger,
+      work,
+      integration: new MercurialIntegration({
+        host: proxy.host,
+        baseUrl: proxy.baseUrl,
+        ...integration,
+      }),
+      async cleanup() {
+        await proxy.stop();
+        await server.stop();
+        await work.remove();
+      },
+    };
+  }
+
+  it('asks the credentials service for every command that reaches the server, and uses what it gives', async () => {
+    const s = await setUp();
+    try {
+      let password = FIRST;
+      const credentials = recordingCredentials(() => ({
+        type: 'basic',
+        username: 'alice',
+        password,
+      }));
+      const cache = new HgCliCache({
+        cacheDir: path.join(s.work.path, 'cache'),
+        runner: new HgRunner({ logger: s.logger }),
+        credentials,
+        logger: s.logger,
+      });
+      const [first] = s.server.repositories.r.nodes;
+      const dir = await cache.ensure(s.integration, 'r', first);
+      expect(credentials.asked).toEqual([
+        { url: `${s.proxy.baseUrl}/r`, purpose: 'read' },
+      ]);
+
+      // The credential rotates; the next command (a pull) gets the new one.
+      const repoDir = s.server.repoDir('r');
+      await fs.writeFile(path.join(repoDir, 'a.txt'), 'a2\n');
+      await runHg(['commit', '-u', 'T <t@example.com>', '-m', 'two'], {
+        cwd: repoDir,
+      });
+      const second = await runHg(['log', '-r', 'tip', '-T', '{node}'], {
+        cwd: repoDir,
+      });
+      password = SECOND;
+      s.users.alice = SECOND;
+      expect(await cache.ensure(s.integration, 'r', second)).toBe(dir);
+      expect(credentials.asked).toHaveLength(2);
+      expect(credentials.asked[1]).toEqual({
+        url: `${s.proxy.baseUrl}/r`,
+        purpose: 'read',
+      });
+      expect(s.proxy.requests.filter(r => r.user === 'alice')).not.toEqual([]);
+    } finally {
+      await s.cleanup();
+    }
+  });
+
+  it('sends no credentials when the service has none, not even those of the config', async () => {
+    const s = await setUp({ username: 'alice', password: FIRST });
+    try {
+      const cache = new HgCliCache({
+        cacheDir: path.join(s.work.path, 'cache'),
+        runner: new HgRunner({ logger: s.logger }),
+        credentials: recordingCredentials(() => undefined),
+        logger: s.logger,
+      });
+      await expect(
+        cache.ensure(s.integration, 'r', s.server.repositories.r.nodes[0]),
+      ).rejects.toThrow(/authorization/i);
+      expect(s.proxy.requests).not.toEqual([]);
+      expect(s.proxy.requests.filter(r => r.authorization)).toEqual([]);
+    } finally {
+      await s.cleanup();
     }
   });
 });

@@ -22,8 +22,9 @@ import {
   getHgAuth,
   HgCommandError,
   hgCommands,
+  HgCommand,
   HgRunner,
-  MercurialCredentialsProvider,
+  MercurialCredentialsService,
   runHgCommand,
 } from '@backstage-mercurial/integration-node';
 import { LoggerService } from '@backstage/backend-plugin-api';
@@ -54,7 +55,8 @@ export class HgCliCache {
     private readonly options: {
       cacheDir: string;
       runner: HgRunner;
-      credentialsProvider: MercurialCredentialsProvider;
+      /** Asked for the credentials of every hg command that reaches the server. */
+      credentials: MercurialCredentialsService;
       logger: LoggerService;
     },
   ) {}
@@ -96,24 +98,17 @@ export class HgCliCache {
         integration.config,
         repositoryPath,
       );
-      const credentials = await this.options.credentialsProvider.getCredentials(
-        { url: source },
-      );
-      const auth = getHgAuth(integration.config, credentials);
-      const runOptions = { auth: auth ? [auth] : undefined, signal };
+      const remote = (command: HgCommand<unknown>, cwd?: string) =>
+        this.runRemote(integration, source, command, { cwd, signal });
       if (await fs.pathExists(path.join(dir, '.hg'))) {
         this.options.logger.debug(`Pulling ${source} into the hg cache`);
-        await runHgCommand(this.options.runner, hgCommands.pull({ source }), {
-          ...runOptions,
-          cwd: dir,
-        });
+        await remote(hgCommands.pull({ source }), dir);
       } else {
         this.options.logger.info(`Cloning ${source} into the hg cache`);
         await fs.ensureDir(this.options.cacheDir);
         const tmp = `${dir}.tmp-${randomUUID()}`;
         try {
-          await runHgCommand(
-            this.options.runner,
+          await remote(
             // --stream copies the store as it is (no bundle to build and
             // apply): several times faster on a local network; servers that
             // refuse it get a normal clone.
@@ -123,7 +118,6 @@ export class HgCliCache {
               noUpdate: true,
               stream: true,
             }),
-            runOptions,
           );
           try {
             await fs.rename(tmp, dir);
@@ -140,10 +134,7 @@ export class HgCliCache {
           return dir;
         }
         // pushed since the clone started
-        await runHgCommand(this.options.runner, hgCommands.pull({ source }), {
-          ...runOptions,
-          cwd: dir,
-        });
+        await remote(hgCommands.pull({ source }), dir);
       }
       if (!(await this.hasNode(dir, node, signal))) {
         throw new NotFoundError(
@@ -185,6 +176,32 @@ export class HgCliCache {
       }
       throw e;
     }
+  }
+
+  /**
+   * Runs a command that talks to the server, with the credentials the
+   * credentials service gives for `source` now (short-lived ones may have
+   * been renewed since the last command).
+   */
+  private async runRemote(
+    integration: MercurialIntegration,
+    source: string,
+    command: HgCommand<unknown>,
+    options: { cwd?: string; signal?: AbortSignal },
+  ): Promise<void> {
+    const credentials = await this.options.credentials.getCredentials({
+      url: source,
+      purpose: 'read',
+    });
+    // No credentials from the service means none: getHgAuth would otherwise
+    // fall back to the static ones of the config.
+    const auth = credentials
+      ? getHgAuth(integration.config, credentials)
+      : undefined;
+    await runHgCommand(this.options.runner, command, {
+      ...options,
+      auth: auth ? [auth] : undefined,
+    });
   }
 
   private async hasNode(dir: string, node: string, signal?: AbortSignal) {
