@@ -77,6 +77,84 @@ export interface Config {
        * @visibility frontend
        */
       singleRepository?: boolean;
+      /**
+       * A file holding the token to use (a Kubernetes projected
+       * service-account token, a Vault agent's sink file): an absolute
+       * path. The file is read again whenever it changes (mtime, size or
+       * inode), so a rotated token is used at once. The token goes as
+       * `Authorization: Bearer` on HTTP requests and as the password of
+       * `username` (default `token`) for hg commands. Cannot be combined
+       * with `password`, `token`, `credentialCommand` or `oauth2`.
+       * @visibility backend
+       */
+      tokenFile?: string;
+      /**
+       * A program that prints credentials, like git's credential helpers:
+       * it gets `{"host", "url", "purpose"}` as JSON on stdin and prints
+       * `{"username"?, "password"? | "token"?, "expiresAt"?}` (ISO 8601).
+       * Cannot be combined with `password`, `token`, `tokenFile` or
+       * `oauth2`.
+       */
+      credentialCommand?: {
+        /**
+         * The program and its arguments, e.g.
+         * `['/usr/local/bin/hg-credentials', '--audience', 'hg']`; never run
+         * through a shell.
+         * @visibility backend
+         */
+        command: string[];
+        /**
+         * How long the program may run; default 10 seconds.
+         * @visibility backend
+         */
+        timeout?:
+          | string
+          | {
+              milliseconds?: number;
+              seconds?: number;
+              minutes?: number;
+            };
+      };
+      /**
+       * OAuth 2.0 client credentials grant (Okta, Azure AD, Keycloak, ...):
+       * the access token goes as `Authorization: Bearer` on HTTP requests
+       * and as the password of `username` (default `token`) for hg
+       * commands. Cannot be combined with `password`, `token`, `tokenFile`
+       * or `credentialCommand`.
+       */
+      oauth2?: {
+        /**
+         * The token endpoint; https (http only on 127.0.0.1, ::1 or
+         * localhost).
+         * @visibility backend
+         */
+        tokenUrl: string;
+        /**
+         * @visibility backend
+         */
+        clientId: string;
+        /**
+         * @visibility secret
+         */
+        clientSecret: string;
+        /**
+         * Space-separated scopes to ask for.
+         * @visibility backend
+         */
+        scope?: string;
+        /**
+         * The audience to ask a token for; sent as `audience` (Auth0,
+         * Okta custom servers) and, when it is an absolute URI, also as the
+         * RFC 8707 `resource` (Azure AD v1, node-oidc-provider).
+         * @visibility backend
+         */
+        audience?: string;
+      };
+      /**
+       * At most this many concurrent HTTP requests to this host; default 8.
+       * @visibility backend
+       */
+      maxConcurrentRequests?: number;
     }>;
   };
 }

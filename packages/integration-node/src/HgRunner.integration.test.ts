@@ -26,7 +26,7 @@ import fs from 'fs-extra';
 import path from 'node:path';
 import { HgRunner } from './HgRunner';
 import { hgCommands, runHgCommand } from './commands';
-import { getHgAuth } from './credentials';
+import { getHgAuth } from './credentials/hgAuth';
 
 const PASSWORD = 'pw-S3cret!-8472';
 const WRONG_PASSWORD = 'pw-Wr0ng!-1937';

@@ -61,3 +61,17 @@ export class HgCommandError extends CustomErrorBase {
 export class HgNotAvailableError extends CustomErrorBase {
   name = 'HgNotAvailableError' as const;
 }
+
+/**
+ * A configured credential source failed: a token file is missing or empty, a
+ * `credentialCommand` failed, timed out or printed something else than
+ * credentials, or an OAuth 2.0 token endpoint refused the client. The
+ * message names the integration and the source (the file path, the
+ * command's program, the token endpoint) and what went wrong, never a
+ * secret nor a command's output. The request it was for is not sent.
+ *
+ * @public
+ */
+export class MercurialCredentialsError extends CustomErrorBase {
+  name = 'MercurialCredentialsError' as const;
+}

@@ -23,16 +23,22 @@
 
 export { HgRunner } from './HgRunner';
 export type { HgAuth, HgResult, HgRunOptions, HgSsh } from './HgRunner';
-export { HgCommandError, HgNotAvailableError } from './errors';
+export {
+  HgCommandError,
+  HgNotAvailableError,
+  MercurialCredentialsError,
+} from './errors';
 export { assertSafeHgUrl, assertSafeHgValue } from './guard';
 export { redactSecrets, redactUrl } from './redact';
 export { hgCommands, runHgCommand } from './commands';
 export type { HgChangeset, HgCommand, HgOutgoingChangeset } from './commands';
-export { DefaultMercurialCredentialsProvider, getHgAuth } from './credentials';
-export type {
-  MercurialCredentialsProvider,
-  MercurialCredentialsSource,
-} from './credentials';
+export {
+  DEFAULT_CREDENTIAL_LIFETIME_MS,
+  DefaultMercurialCredentialsService,
+} from './credentials/DefaultMercurialCredentialsService';
+export type { DefaultMercurialCredentialsServiceOptions } from './credentials/DefaultMercurialCredentialsService';
+export { DEFAULT_OAUTH2_USERNAME } from './credentials/oauth2';
+export { getHgAuth } from './credentials/hgAuth';
 export { mercurialCredentialsServiceRef } from './credentials/refs';
 export type {
   MercurialCredentialsPurpose,

@@ -300,3 +300,240 @@ describe('readMercurialIntegrationConfigs', () => {
     ).toThrow(/already configured by integrations\.mercurial\[0\]/);
   });
 });
+
+describe('readMercurialIntegrationConfig credential sources', () => {
+  const host = 'hg.example.com';
+  const entry = (extra: object) =>
+    readAll([{ host: 'a.example.com' }, { host, ...extra }]);
+  const where =
+    "Invalid integrations.mercurial[1] (host 'hg.example.com') config:";
+
+  it('reads a tokenFile', () => {
+    expect(
+      read({ host, username: 'svc', tokenFile: '/var/run/hg/token' }),
+    ).toEqual({
+      host,
+      baseUrl: 'https://hg.example.com',
+      username: 'svc',
+      credentialSource: { type: 'tokenFile', path: '/var/run/hg/token' },
+    });
+  });
+
+  it('reads a credentialCommand with the default and a configured timeout', () => {
+    expect(
+      read({ host, credentialCommand: { command: ['/bin/x', '--a', 'hg'] } })
+        .credentialSource,
+    ).toEqual({
+      type: 'command',
+      command: ['/bin/x', '--a', 'hg'],
+      timeoutMs: 10_000,
+    });
+    expect(
+      read({
+        host,
+        credentialCommand: { command: ['/bin/x'], timeout: { seconds: 3 } },
+      }).credentialSource,
+    ).toEqual({ type: 'command', command: ['/bin/x'], timeoutMs: 3_000 });
+    expect(
+      read({ host, credentialCommand: { command: ['/bin/x'], timeout: '2m' } })
+        .credentialSource,
+    ).toMatchObject({ timeoutMs: 120_000 });
+  });
+
+  it('reads oauth2, with and without scope and audience', () => {
+    expect(
+      read({
+        host,
+        oauth2: {
+          tokenUrl: 'https://idp.example.com/oauth2/token',
+          clientId: 'backstage-hg',
+          clientSecret: 'cs-SECRET',
+          scope: 'hg:read hg:write',
+          audience: 'https://hg.example.com',
+        },
+      }).credentialSource,
+    ).toEqual({
+      type: 'oauth2',
+      tokenUrl: 'https://idp.example.com/oauth2/token',
+      clientId: 'backstage-hg',
+      clientSecret: 'cs-SECRET',
+      scope: 'hg:read hg:write',
+      audience: 'https://hg.example.com',
+    });
+    expect(
+      read({
+        host,
+        oauth2: { tokenUrl: 'https://idp/t', clientId: 'c', clientSecret: 's' },
+      }).credentialSource,
+    ).toEqual({
+      type: 'oauth2',
+      tokenUrl: 'https://idp/t',
+      clientId: 'c',
+      clientSecret: 's',
+    });
+  });
+
+  it.each([
+    'http://127.0.0.1:4000/token',
+    'http://[::1]:4000/token',
+    'http://localhost/token',
+  ])('accepts a plain-http tokenUrl on loopback: %s', tokenUrl => {
+    expect(
+      read({ host, oauth2: { tokenUrl, clientId: 'c', clientSecret: 's' } })
+        .credentialSource,
+    ).toMatchObject({ tokenUrl });
+  });
+
+  const oauth = {
+    tokenUrl: 'https://idp/t',
+    clientId: 'c',
+    clientSecret: 'cs-SECRET',
+  };
+  it.each([
+    [
+      'two sources',
+      { tokenFile: '/t', oauth2: oauth },
+      `${where} 'tokenFile' and 'oauth2' are set together; configure one credential source per entry`,
+    ],
+    [
+      'three sources',
+      {
+        tokenFile: '/t',
+        credentialCommand: { command: ['/x'] },
+        oauth2: oauth,
+      },
+      `${where} 'tokenFile' and 'credentialCommand' and 'oauth2' are set together`,
+    ],
+    [
+      'a source with a token',
+      { token: 'tok-SECRET', tokenFile: '/t' },
+      `${where} 'tokenFile' cannot be combined with 'token'`,
+    ],
+    [
+      'a source with a password',
+      {
+        username: 'u',
+        password: 'pw-SECRET',
+        credentialCommand: { command: ['/x'] },
+      },
+      `${where} 'credentialCommand' cannot be combined with 'password'`,
+    ],
+    [
+      'a relative tokenFile',
+      { tokenFile: 'secrets/token' },
+      `${where} 'tokenFile' must be an absolute path, got "secrets/token"`,
+    ],
+    [
+      'an empty tokenFile',
+      { tokenFile: '' },
+      `${where} 'tokenFile' must be an absolute path, got ""`,
+    ],
+    [
+      'an empty command',
+      { credentialCommand: { command: [] } },
+      `${where} 'credentialCommand.command' must be a non-empty list of strings`,
+    ],
+    [
+      'a command with an empty program',
+      { credentialCommand: { command: [''] } },
+      `${where} 'credentialCommand.command' must be a non-empty list of strings`,
+    ],
+    [
+      'a command line as one string (a shell line)',
+      { credentialCommand: { command: '/bin/x --a hg' } },
+      `${where} 'credentialCommand.command' must be a non-empty list of strings`,
+    ],
+    [
+      'a credentialCommand without command',
+      { credentialCommand: { timeout: { seconds: 1 } } },
+      `${where} 'credentialCommand.command' must be a non-empty list of strings`,
+    ],
+    [
+      'a bad timeout',
+      { credentialCommand: { command: ['/x'], timeout: 'soon' } },
+      `${where} 'credentialCommand.timeout' must be a duration`,
+    ],
+    [
+      'a zero timeout',
+      { credentialCommand: { command: ['/x'], timeout: { seconds: 0 } } },
+      `${where} 'credentialCommand.timeout' must be longer than zero`,
+    ],
+    [
+      'an oauth2 without tokenUrl',
+      { oauth2: { clientId: 'c', clientSecret: 'cs-SECRET' } },
+      `${where} 'oauth2.tokenUrl' is required`,
+    ],
+    [
+      'an oauth2 without clientId',
+      { oauth2: { tokenUrl: 'https://idp/t', clientSecret: 'cs-SECRET' } },
+      `${where} 'oauth2.clientId' is required`,
+    ],
+    [
+      'an oauth2 without clientSecret',
+      { oauth2: { tokenUrl: 'https://idp/t', clientId: 'c' } },
+      `${where} 'oauth2.clientSecret' is required`,
+    ],
+    [
+      'a non-https tokenUrl',
+      { oauth2: { ...oauth, tokenUrl: 'http://idp.example.com/token' } },
+      `${where} 'oauth2.tokenUrl' must use https (http only on a loopback address: 127.0.0.1, ::1, localhost), got 'http:' for host 'idp.example.com'`,
+    ],
+    [
+      'a tokenUrl that is not a URL',
+      { oauth2: { ...oauth, tokenUrl: 'idp/token' } },
+      `${where} 'oauth2.tokenUrl' must be an absolute https URL`,
+    ],
+    [
+      'a tokenUrl with credentials',
+      { oauth2: { ...oauth, tokenUrl: 'https://c:cs-SECRET@idp/token' } },
+      `${where} 'oauth2.tokenUrl' must not contain credentials`,
+    ],
+    [
+      'an oauth2 with a non-string secret',
+      { oauth2: { ...oauth, clientSecret: 12345 } },
+      `${where} 'oauth2.clientSecret' is required and must be a non-empty string`,
+    ],
+  ])(
+    'rejects %s, naming the entry and the key, no secret',
+    (_what, extra, message) => {
+      let error: Error | undefined;
+      try {
+        entry(extra);
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(error?.message).toContain(message);
+      expect(error?.message).not.toMatch(/SECRET|12345/);
+    },
+  );
+});
+
+describe('readMercurialIntegrationConfig maxConcurrentRequests', () => {
+  it('reads it, and leaves it out when not set (the client applies its default)', () => {
+    expect(
+      read({ host: 'h.example.com', maxConcurrentRequests: 3 }),
+    ).toMatchObject({
+      maxConcurrentRequests: 3,
+    });
+    expect(
+      read({ host: 'h.example.com', maxConcurrentRequests: '4' }),
+    ).toMatchObject({ maxConcurrentRequests: 4 });
+    expect(read({ host: 'h.example.com' })).not.toHaveProperty(
+      'maxConcurrentRequests',
+    );
+  });
+
+  it.each([0, -2, 1.5, 'many'])(
+    'rejects %p, naming the entry and the key',
+    value => {
+      expect(() =>
+        readAll([
+          { host: 'a.example.com' },
+          { host: 'h.example.com', maxConcurrentRequests: value },
+        ]),
+      ).toThrow(
+        `Invalid integrations.mercurial[1] (host 'h.example.com') config: 'maxConcurrentRequests' must be a positive integer, got ${JSON.stringify(value)}`,
+      );
+    },
+  );
+});

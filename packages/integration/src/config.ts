@@ -14,7 +14,8 @@
  * limitations under the License.
  */
 
-import { Config } from '@backstage/config';
+import { Config, readDurationFromConfig } from '@backstage/config';
+import { durationToMilliseconds } from '@backstage/types';
 
 /**
  * One entry of `integrations.mercurial` in app-config, after validation.
@@ -46,7 +47,77 @@ export interface MercurialIntegrationConfig {
    * (or `false`) for a server of several repositories below `baseUrl`.
    */
   singleRepository?: boolean;
+  /**
+   * Where short-lived credentials come from, when not the static `password`
+   * or `token`: the `tokenFile`, `credentialCommand` or `oauth2` of the
+   * entry (at most one of them, never together with `password` or `token`).
+   */
+  credentialSource?: MercurialCredentialSource;
+  /**
+   * At most this many concurrent HTTP requests to this server; absent when
+   * not configured (the hgweb client then applies its default, 8).
+   */
+  maxConcurrentRequests?: number;
 }
+
+/**
+ * `tokenFile`: a file holding a token (e.g. a Kubernetes projected
+ * service-account token or a Vault agent's sink), read again whenever it
+ * changes.
+ *
+ * @public
+ */
+export interface MercurialTokenFileSource {
+  type: 'tokenFile';
+  /** The absolute path of the file. */
+  path: string;
+}
+
+/**
+ * `credentialCommand`: a program that prints credentials as JSON, run
+ * without a shell.
+ *
+ * @public
+ */
+export interface MercurialCredentialCommandSource {
+  type: 'command';
+  /** The program (`command[0]`) and its arguments; never run through a shell. */
+  command: string[];
+  /** How long the program may run, in milliseconds (default 10 000). */
+  timeoutMs: number;
+}
+
+/**
+ * `oauth2`: an OAuth 2.0 client credentials grant against an identity
+ * provider's token endpoint.
+ *
+ * @public
+ */
+export interface MercurialOAuth2Source {
+  type: 'oauth2';
+  /** The token endpoint: https, or http on a loopback address. */
+  tokenUrl: string;
+  clientId: string;
+  /** A secret. */
+  clientSecret: string;
+  /** Space-separated scopes to ask for, if any. */
+  scope?: string;
+  /** The audience (and RFC 8707 resource) to ask a token for, if any. */
+  audience?: string;
+}
+
+/**
+ * One of the credential sources an `integrations.mercurial` entry can have.
+ *
+ * @public
+ */
+export type MercurialCredentialSource =
+  | MercurialTokenFileSource
+  | MercurialCredentialCommandSource
+  | MercurialOAuth2Source;
+
+/** The timeout of a `credentialCommand` when none is configured. */
+export const DEFAULT_CREDENTIAL_COMMAND_TIMEOUT_MS = 10_000;
 
 /**
  * The `ssh` block of an `integrations.mercurial` entry.
@@ -149,6 +220,12 @@ export function readMercurialIntegrationConfig(
     );
   }
 
+  const credentialSource = readCredentialSource(config, where, {
+    password,
+    token,
+  });
+  const maxConcurrentRequests = readMaxConcurrentRequests(config, where);
+
   const ssh = readSsh(config, where);
   const localRoot = config.getOptionalString('localRoot');
   if (localRoot !== undefined && !localRoot.startsWith('/')) {
@@ -173,7 +250,166 @@ export function readMercurialIntegrationConfig(
     ...(ssh && { ssh }),
     ...(localRoot && { localRoot: localRoot.replace(/\/+$/, '') || '/' }),
     ...(singleRepository && { singleRepository: true }),
+    ...(credentialSource && { credentialSource }),
+    ...(maxConcurrentRequests !== undefined && { maxConcurrentRequests }),
   };
+}
+
+const SOURCE_KEYS = ['tokenFile', 'credentialCommand', 'oauth2'] as const;
+
+function readCredentialSource(
+  config: Config,
+  where: string,
+  statics: { password?: string; token?: string },
+): MercurialCredentialSource | undefined {
+  const present = SOURCE_KEYS.filter(key => config.has(key));
+  if (present.length > 1) {
+    throw new Error(
+      `Invalid ${where} config: ${present.map(k => `'${k}'`).join(' and ')} are set together; configure one credential source per entry`,
+    );
+  }
+  const [key] = present;
+  if (!key) {
+    return undefined;
+  }
+  for (const staticKey of ['password', 'token'] as const) {
+    if (statics[staticKey]) {
+      throw new Error(
+        `Invalid ${where} config: '${key}' cannot be combined with '${staticKey}'; the credentials come either from a source or from app-config, not both`,
+      );
+    }
+  }
+  if (key === 'tokenFile') {
+    const path = config.getOptional('tokenFile');
+    if (typeof path !== 'string' || !path.startsWith('/')) {
+      throw new Error(
+        `Invalid ${where} config: 'tokenFile' must be an absolute path, got ${JSON.stringify(path)}`,
+      );
+    }
+    return { type: 'tokenFile', path };
+  }
+  if (key === 'credentialCommand') {
+    return readCredentialCommand(config, where);
+  }
+  return readOAuth2(config, where);
+}
+
+function readCredentialCommand(
+  config: Config,
+  where: string,
+): MercurialCredentialCommandSource {
+  const command = config.getOptional('credentialCommand.command');
+  if (
+    !Array.isArray(command) ||
+    command.length === 0 ||
+    command.some(arg => typeof arg !== 'string') ||
+    !command[0]
+  ) {
+    throw new Error(
+      `Invalid ${where} config: 'credentialCommand.command' must be a non-empty list of strings, the program and its arguments (it is run without a shell), e.g. ['/usr/local/bin/hg-credentials', '--audience', 'hg']`,
+    );
+  }
+  let timeoutMs = DEFAULT_CREDENTIAL_COMMAND_TIMEOUT_MS;
+  if (config.has('credentialCommand.timeout')) {
+    try {
+      timeoutMs = durationToMilliseconds(
+        readDurationFromConfig(config.getConfig('credentialCommand'), {
+          key: 'timeout',
+        }),
+      );
+    } catch (error) {
+      throw new Error(
+        `Invalid ${where} config: 'credentialCommand.timeout' must be a duration such as { seconds: 10 } or '10s': ${(error as Error).message}`,
+      );
+    }
+    if (!(timeoutMs > 0)) {
+      throw new Error(
+        `Invalid ${where} config: 'credentialCommand.timeout' must be longer than zero`,
+      );
+    }
+  }
+  return { type: 'command', command: command as string[], timeoutMs };
+}
+
+function isLoopback(hostname: string): boolean {
+  return (
+    hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]'
+  );
+}
+
+function readOAuth2(config: Config, where: string): MercurialOAuth2Source {
+  const oauth2 = config.getConfig('oauth2');
+  const read = (name: string, required: boolean) => {
+    const value = oauth2.getOptional(name);
+    if (value === undefined && !required) {
+      return undefined;
+    }
+    if (typeof value !== 'string' || !value.trim()) {
+      // The value is not shown: it may be the client secret.
+      throw new Error(
+        `Invalid ${where} config: 'oauth2.${name}' ${required ? 'is required and must be' : 'must be'} a non-empty string`,
+      );
+    }
+    return value.trim();
+  };
+  const tokenUrl = read('tokenUrl', true)!;
+  const clientId = read('clientId', true)!;
+  const clientSecret = read('clientSecret', true)!;
+  const scope = read('scope', false);
+  const audience = read('audience', false);
+
+  let parsed: URL;
+  try {
+    parsed = new URL(tokenUrl);
+  } catch {
+    throw new Error(
+      `Invalid ${where} config: 'oauth2.tokenUrl' must be an absolute https URL`,
+    );
+  }
+  if (parsed.username || parsed.password) {
+    throw new Error(
+      `Invalid ${where} config: 'oauth2.tokenUrl' must not contain credentials; use 'oauth2.clientId' and 'oauth2.clientSecret'`,
+    );
+  }
+  if (
+    parsed.protocol !== 'https:' &&
+    !(parsed.protocol === 'http:' && isLoopback(parsed.hostname))
+  ) {
+    throw new Error(
+      `Invalid ${where} config: 'oauth2.tokenUrl' must use https (http only on a loopback address: 127.0.0.1, ::1, localhost), got '${parsed.protocol}' for host '${parsed.host}'`,
+    );
+  }
+  return {
+    type: 'oauth2',
+    tokenUrl,
+    clientId,
+    clientSecret,
+    ...(scope && { scope }),
+    ...(audience && { audience }),
+  };
+}
+
+function readMaxConcurrentRequests(
+  config: Config,
+  where: string,
+): number | undefined {
+  const raw = config.getOptional('maxConcurrentRequests');
+  if (raw === undefined) {
+    return undefined;
+  }
+  let value: number | undefined;
+  try {
+    // Like every number in app-config, '4' (from an environment variable) is 4.
+    value = config.getOptionalNumber('maxConcurrentRequests');
+  } catch {
+    value = undefined;
+  }
+  if (value === undefined || !Number.isInteger(value) || value < 1) {
+    throw new Error(
+      `Invalid ${where} config: 'maxConcurrentRequests' must be a positive integer, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
 }
 
 function readSingleRepository(config: Config, where: string): boolean {

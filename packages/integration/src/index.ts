@@ -23,11 +23,19 @@
  */
 
 export {
+  DEFAULT_CREDENTIAL_COMMAND_TIMEOUT_MS,
   MERCURIAL_CONFIG_KEY,
   readMercurialIntegrationConfig,
   readMercurialIntegrationConfigs,
 } from './config';
-export type { MercurialIntegrationConfig, MercurialSshConfig } from './config';
+export type {
+  MercurialCredentialCommandSource,
+  MercurialCredentialSource,
+  MercurialIntegrationConfig,
+  MercurialOAuth2Source,
+  MercurialSshConfig,
+  MercurialTokenFileSource,
+} from './config';
 export {
   MercurialIntegration,
   MercurialIntegrations,

@@ -63,6 +63,43 @@ function isPush(req: http.IncomingMessage): boolean {
 }
 
 /**
+ * Forwards a request to `target` (without its `Authorization` header) and
+ * pipes the answer back; `onStatus` gets the status sent (502 when `target`
+ * cannot be reached).
+ */
+export function forwardRequest(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  target: URL,
+  onStatus: (status: number) => void,
+): void {
+  const headers = { ...req.headers, host: target.host };
+  delete headers.authorization;
+  const upstream = http.request(
+    {
+      host: target.hostname,
+      port: target.port,
+      method: req.method,
+      path: req.url,
+      headers,
+    },
+    upstreamRes => {
+      onStatus(upstreamRes.statusCode ?? 502);
+      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+      upstreamRes.pipe(res);
+    },
+  );
+  upstream.on('error', err => {
+    onStatus(502);
+    if (!res.headersSent) {
+      res.writeHead(502, { 'Content-Type': 'text/plain' });
+    }
+    res.end(`Bad gateway: ${err.message}\n`);
+  });
+  req.pipe(upstream);
+}
+
+/**
  * Starts an HTTP front on a free 127.0.0.1 port that demands HTTP Basic
  * credentials (answering 401 with `WWW-Authenticate: Basic`, as a web server
  * in front of hgweb does) and forwards authenticated requests to `target`.
@@ -112,30 +149,9 @@ export async function startBasicAuthProxy(
       return;
     }
 
-    const headers = { ...req.headers, host: target.host };
-    delete headers.authorization;
-    const upstream = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers,
-      },
-      upstreamRes => {
-        record.status = upstreamRes.statusCode ?? 502;
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-        upstreamRes.pipe(res);
-      },
-    );
-    upstream.on('error', err => {
-      record.status = 502;
-      if (!res.headersSent) {
-        res.writeHead(502, { 'Content-Type': 'text/plain' });
-      }
-      res.end(`Bad gateway: ${err.message}\n`);
+    forwardRequest(req, res, target, status => {
+      record.status = status;
     });
-    req.pipe(upstream);
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -39,6 +39,18 @@ export type {
   BasicAuthProxy,
   BasicAuthProxyOptions,
 } from './authProxy';
+export { startTokenFront } from './tokenFront';
+export type {
+  TokenFront,
+  TokenFrontOptions,
+  TokenFrontRequest,
+} from './tokenFront';
+export { startOidcProvider } from './oidcProvider';
+export type {
+  OidcProviderOptions,
+  OidcTestProvider,
+  OidcTokenEvent,
+} from './oidcProvider';
 export { generateSshKeyPair, startSshServer } from './sshServer';
 export type {
   SshKeyPair,

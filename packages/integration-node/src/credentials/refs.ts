@@ -19,8 +19,7 @@ import {
   createServiceFactory,
   createServiceRef,
 } from '@backstage/backend-plugin-api';
-import { MercurialIntegrations } from '@backstage-mercurial/integration';
-import { DefaultMercurialCredentialsProvider } from '../credentials';
+import { DefaultMercurialCredentialsService } from './DefaultMercurialCredentialsService';
 import { MercurialCredentialsService } from './types';
 
 /**
@@ -48,10 +47,11 @@ export const mercurialCredentialsServiceRef =
     defaultFactory: async service =>
       createServiceFactory({
         service,
-        deps: { config: coreServices.rootConfig },
-        factory: ({ config }) =>
-          new DefaultMercurialCredentialsProvider(
-            MercurialIntegrations.fromConfig(config),
-          ),
+        deps: {
+          config: coreServices.rootConfig,
+          logger: coreServices.rootLogger,
+        },
+        factory: ({ config, logger }) =>
+          DefaultMercurialCredentialsService.fromConfig(config, { logger }),
       }),
   });

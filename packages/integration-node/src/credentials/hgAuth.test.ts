@@ -1,0 +1,75 @@
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { getHgAuth } from './hgAuth';
+
+describe('getHgAuth', () => {
+  const base = { host: 'hg.example.com', baseUrl: 'https://hg.example.com/hg' };
+
+  it.each([
+    [
+      'the static password',
+      { ...base, username: 'u', password: 'pw' },
+      undefined,
+      { username: 'u', password: 'pw' },
+    ],
+    [
+      'the static token as the password of token',
+      { ...base, token: 'tok' },
+      undefined,
+      { username: 'token', password: 'tok' },
+    ],
+    [
+      'the static token as the password of username',
+      { ...base, username: 'u', token: 'tok' },
+      undefined,
+      { username: 'u', password: 'tok' },
+    ],
+    [
+      'a bearer credential with its own username, over the configured one',
+      { ...base, username: 'u' },
+      { type: 'bearer' as const, token: 't', username: 'oauth2' },
+      { username: 'oauth2', password: 't' },
+    ],
+    [
+      'a bearer credential without a username, as the configured one',
+      { ...base, username: 'u' },
+      { type: 'bearer' as const, token: 't' },
+      { username: 'u', password: 't' },
+    ],
+    [
+      'a bearer credential without any username, as token',
+      base,
+      { type: 'bearer' as const, token: 't' },
+      { username: 'token', password: 't' },
+    ],
+    [
+      'basic credentials',
+      { ...base, username: 'u' },
+      { type: 'basic' as const, username: 'svc', password: 'p' },
+      { username: 'svc', password: 'p' },
+    ],
+  ])('gives %s for the baseUrl', (_what, config, credentials, expected) => {
+    expect(getHgAuth(config, credentials)).toEqual({
+      prefix: 'https://hg.example.com/hg',
+      ...expected,
+    });
+  });
+
+  it('gives nothing without credentials', () => {
+    expect(getHgAuth(base)).toBeUndefined();
+  });
+});
