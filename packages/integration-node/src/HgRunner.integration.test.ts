@@ -27,6 +27,7 @@ import path from 'node:path';
 import { HgRunner } from './HgRunner';
 import { hgCommands, runHgCommand } from './commands';
 import { getHgAuth } from './credentials/hgAuth';
+import { getMercurialConfigCredentials } from '@backstage-mercurial/integration';
 
 const PASSWORD = 'pw-S3cret!-8472';
 const WRONG_PASSWORD = 'pw-Wr0ng!-1937';
@@ -209,7 +210,7 @@ describe('HgRunner against a real hg serve', () => {
       runner,
       hgCommands.clone({ source: `${proxy.baseUrl}/team/service`, dest }),
       {
-        auth: [getHgAuth(config)!],
+        auth: [getHgAuth(config, getMercurialConfigCredentials(config))!],
         // Records every command line on the machine while the clone runs.
         config: { hooks: { 'pre-clone': `ps -eo args > '${psDump}'` } },
       },
@@ -239,7 +240,7 @@ describe('HgRunner against a real hg serve', () => {
         }),
         {
           cwd: dest,
-          auth: [getHgAuth(config)!],
+          auth: [getHgAuth(config, getMercurialConfigCredentials(config))!],
         },
       ),
     ).resolves.toBe(true);
@@ -274,7 +275,7 @@ describe('HgRunner against a real hg serve', () => {
         source: `${proxy.baseUrl}/team/service`,
         dest: path.join(work.path, 'c'),
       }),
-      { auth: [getHgAuth(config)!] },
+      { auth: [getHgAuth(config, getMercurialConfigCredentials(config))!] },
     ).catch(e => e);
     expect(error.name).toBe('HgCommandError');
     expect(error.message).toMatch(/authorization failed/);
@@ -299,7 +300,7 @@ describe('HgRunner against a real hg serve', () => {
         username: 'alice',
         password: PASSWORD,
       };
-      const auth = [getHgAuth(config)!];
+      const auth = [getHgAuth(config, getMercurialConfigCredentials(config))!];
       const dest = path.join(work.path, 'c');
       await runHgCommand(
         runner,

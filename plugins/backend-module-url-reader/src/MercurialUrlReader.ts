@@ -22,7 +22,7 @@ import {
   parseMercurialUrl,
 } from '@backstage-mercurial/integration';
 import {
-  DefaultMercurialCredentialsProvider,
+  DefaultMercurialCredentialsService,
   HgRunner,
   HgwebServerClient,
   MercurialCredentialsService,
@@ -122,7 +122,7 @@ export interface MercurialUrlReaderFactoryOptions {
 export class MercurialUrlReader implements UrlReaderService {
   /**
    * Reads `integrations.mercurial` and gives one reader per entry, with an
-   * hgweb client and the static credentials of the config of its own (for
+   * hgweb client and credentials service of its own, reading the config (for
    * `UrlReaders.default({ factories: [MercurialUrlReader.factory] })`
    * outside a backend). In a backend, add the module instead (or use
    * {@link MercurialUrlReader.createFactory}): its readers share the
@@ -130,8 +130,9 @@ export class MercurialUrlReader implements UrlReaderService {
    * and its credentials service.
    */
   static factory: ReaderFactory = options => {
-    const credentials = new DefaultMercurialCredentialsProvider(
-      MercurialIntegrations.fromConfig(options.config),
+    const credentials = DefaultMercurialCredentialsService.fromConfig(
+      options.config,
+      { logger: options.logger },
     );
     return MercurialUrlReader.createFactory({
       hgweb: MercurialHgwebClient.fromConfig(options.config, { credentials }),

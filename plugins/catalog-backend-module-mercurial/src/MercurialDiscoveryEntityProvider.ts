@@ -20,7 +20,7 @@ import {
   MercurialIntegrations,
 } from '@backstage-mercurial/integration';
 import {
-  DefaultMercurialCredentialsProvider,
+  DefaultMercurialCredentialsService,
   HgwebServerClient,
   MercurialHgwebClient,
 } from '@backstage-mercurial/integration-node';
@@ -49,7 +49,7 @@ function staticCredentialsClient(
 ): MercurialHgwebClient {
   return MercurialHgwebClient.create({
     integrations,
-    credentials: new DefaultMercurialCredentialsProvider(integrations),
+    credentials: new DefaultMercurialCredentialsService(integrations),
   });
 }
 

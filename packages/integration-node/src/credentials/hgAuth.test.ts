@@ -69,7 +69,10 @@ describe('getHgAuth', () => {
     });
   });
 
-  it('gives nothing without credentials', () => {
-    expect(getHgAuth(base)).toBeUndefined();
+  it('gives nothing without credentials, even when the config has static ones', () => {
+    expect(getHgAuth(base, undefined)).toBeUndefined();
+    expect(
+      getHgAuth({ ...base, username: 'u', password: 'p' }, undefined),
+    ).toBeUndefined();
   });
 });

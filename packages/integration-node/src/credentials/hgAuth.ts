@@ -15,7 +15,6 @@
  */
 
 import {
-  getMercurialConfigCredentials,
   MercurialCredentials,
   MercurialIntegrationConfig,
 } from '@backstage-mercurial/integration';
@@ -37,15 +36,14 @@ const DEFAULT_TOKEN_USERNAME = 'token';
  * personal access tokens.
  *
  * @param config - the integration
- * @param credentials - from the credentials service; default the static ones
- *   of `config`
+ * @param credentials - from the credentials service; `undefined` gives no
+ *   `[auth]` entry (never a fallback to the static ones of `config`, so a
+ *   service that returns none sends none)
  * @public
  */
 export function getHgAuth(
   config: MercurialIntegrationConfig,
-  credentials: MercurialCredentials | undefined = getMercurialConfigCredentials(
-    config,
-  ),
+  credentials: MercurialCredentials | undefined,
 ): HgAuth | undefined {
   if (!credentials) {
     return undefined;

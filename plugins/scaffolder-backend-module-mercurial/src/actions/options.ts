@@ -16,7 +16,7 @@
 
 import { MercurialIntegrations } from '@backstage-mercurial/integration';
 import {
-  DefaultMercurialCredentialsProvider,
+  DefaultMercurialCredentialsService,
   HgRunner,
   MercurialCredentialsService,
   MercurialHgwebClient,
@@ -63,7 +63,7 @@ export function resolveActionOptions(
 ): ResolvedActionOptions {
   const credentials =
     options.credentials ??
-    new DefaultMercurialCredentialsProvider(options.integrations);
+    new DefaultMercurialCredentialsService(options.integrations);
   return {
     ...options,
     runner: options.runner ?? new HgRunner(),
