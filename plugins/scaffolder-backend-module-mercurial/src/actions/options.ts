@@ -16,7 +16,7 @@
 
 import { MercurialIntegrations } from '@backstage-mercurial/integration';
 import {
-  DefaultMercurialCredentialsProvider,
+  DefaultMercurialCredentialsService,
   HgRunner,
   MercurialCredentialsService,
   MercurialHgwebClient,
@@ -37,7 +37,8 @@ export interface MercurialActionOptions {
    * server come from (`purpose: 'read'` for clones and the checks before a
    * push, `'write'` for pushes). The module passes the backend's
    * `mercurialCredentialsServiceRef`; default for actions built directly:
-   * the static `username`/`password`/`token` of `integrations.mercurial`.
+   * a `DefaultMercurialCredentialsService` on `integrations` (each entry's
+   * static credentials or credential source).
    */
   credentials?: MercurialCredentialsService;
   /**
@@ -63,7 +64,7 @@ export function resolveActionOptions(
 ): ResolvedActionOptions {
   const credentials =
     options.credentials ??
-    new DefaultMercurialCredentialsProvider(options.integrations);
+    new DefaultMercurialCredentialsService(options.integrations);
   return {
     ...options,
     runner: options.runner ?? new HgRunner(),
