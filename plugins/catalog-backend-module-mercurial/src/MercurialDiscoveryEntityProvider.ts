@@ -43,8 +43,11 @@ import {
 /** How many repositories are checked for the catalog file at once. */
 const CONCURRENCY = 8;
 
-/** The hgweb client of a provider built without one: static credentials. */
-function staticCredentialsClient(
+/**
+ * The hgweb client of a provider built without one, on the default
+ * credentials service (each entry's static credentials or credential source).
+ */
+function defaultHgwebClient(
   integrations: MercurialIntegrations,
 ): MercurialHgwebClient {
   return MercurialHgwebClient.create({
@@ -101,14 +104,14 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
       /**
        * The hgweb client the repository index is read with; the module
        * passes the backend's `mercurialHgwebClientServiceRef`. Default: a
-       * client of its own with the static credentials of
-       * `integrations.mercurial`.
+       * client of its own on a `DefaultMercurialCredentialsService` (each
+       * entry's static credentials or credential source).
        */
       hgweb?: MercurialHgwebClient;
     },
   ): MercurialDiscoveryEntityProvider[] {
     const integrations = MercurialIntegrations.fromConfig(config);
-    const hgweb = options.hgweb ?? staticCredentialsClient(integrations);
+    const hgweb = options.hgweb ?? defaultHgwebClient(integrations);
     const providers = config.getOptionalConfig('catalog.providers.mercurial');
     if (!providers) {
       return [];
@@ -181,8 +184,8 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
 
   /**
    * @param hgweb - the client of the integration's server, for the
-   *   repository index; default a client of its own with the static
-   *   credentials of the integration
+   *   repository index; default a client of its own on the default
+   *   credentials service
    */
   constructor(
     private readonly config: MercurialDiscoveryConfig,
@@ -194,7 +197,7 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
   ) {
     this.hgweb =
       hgweb ??
-      staticCredentialsClient(
+      defaultHgwebClient(
         new MercurialIntegrations([integration]),
       ).forIntegration(integration);
   }

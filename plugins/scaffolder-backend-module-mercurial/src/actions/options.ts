@@ -37,7 +37,8 @@ export interface MercurialActionOptions {
    * server come from (`purpose: 'read'` for clones and the checks before a
    * push, `'write'` for pushes). The module passes the backend's
    * `mercurialCredentialsServiceRef`; default for actions built directly:
-   * the static `username`/`password`/`token` of `integrations.mercurial`.
+   * a `DefaultMercurialCredentialsService` on `integrations` (each entry's
+   * static credentials or credential source).
    */
   credentials?: MercurialCredentialsService;
   /**
