@@ -40,6 +40,7 @@ export type { DefaultMercurialCredentialsServiceOptions } from './credentials/De
 export { DEFAULT_OAUTH2_USERNAME } from './credentials/oauth2';
 export { getHgAuth } from './credentials/hgAuth';
 export { mercurialCredentialsServiceRef } from './credentials/refs';
+export { HG_COMMAND_MIN_VALIDITY_MS } from './credentials/types';
 export type {
   MercurialCredentialsPurpose,
   MercurialCredentialsRequest,

@@ -133,6 +133,7 @@ export class DefaultMercurialCredentialsService implements MercurialCredentialsS
       url: request.url,
       purpose: request.purpose ?? 'read',
       refresh: request.refresh ?? false,
+      minValidityMs: request.minValidityMs ?? 0,
     });
   }
 
@@ -169,7 +170,10 @@ export class DefaultMercurialCredentialsService implements MercurialCredentialsS
         );
         return result;
       };
-      return { get: ({ refresh }) => token.get({ refresh }, mint) };
+      return {
+        get: ({ refresh, minValidityMs }) =>
+          token.get({ refresh, minValidityMs }, mint),
+      };
     }
     // A command may give different credentials for reading and writing.
     const byPurpose = new Map<
@@ -177,13 +181,13 @@ export class DefaultMercurialCredentialsService implements MercurialCredentialsS
       RenewingCredential
     >();
     return {
-      get: ({ url, purpose, refresh }) => {
+      get: ({ url, purpose, refresh, minValidityMs }) => {
         let credential = byPurpose.get(purpose);
         if (!credential) {
           credential = new RenewingCredential();
           byPurpose.set(purpose, credential);
         }
-        return credential.get({ refresh }, async () => {
+        return credential.get({ refresh, minValidityMs }, async () => {
           const result = await runCredentialCommand(
             config,
             source,

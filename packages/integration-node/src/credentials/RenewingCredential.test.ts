@@ -48,6 +48,19 @@ describe('RenewingCredential', () => {
     return { mint, count: () => count };
   };
 
+  it('renews first when the credential would not stay good for minValidityMs (an hg command about to run)', async () => {
+    const credential = new RenewingCredential();
+    const { mint, count } = minter(10_000);
+    const first = await credential.get({}, mint);
+    // plenty of time left: reused
+    expect(await credential.get({ minValidityMs: 5_000 }, mint)).toBe(first);
+    expect(count()).toBe(1);
+    // due for renewal within the asked time: a new one
+    const second = await credential.get({ minValidityMs: 60_000 }, mint);
+    expect(count()).toBe(2);
+    expect((second as { token: string }).token).toBe('t2');
+  });
+
   it('mints once for many concurrent callers, and reuses the credential until its renewal time', async () => {
     const credential = new RenewingCredential();
     const { mint, count } = minter(1_000);

@@ -55,18 +55,24 @@ export class RenewingCredential {
    * The credential: the current one while it is fresh, else the one being
    * minted, else one that `mint` mints now.
    *
-   * @param options - `refresh`: do not reuse the current credential
+   * @param options - `refresh`: do not reuse the current credential;
+   *   `minValidityMs`: reuse it only if it is not due for renewal within
+   *   that time
    * @param mint - mints a credential, called only when one is needed
    */
   get(
-    options: { refresh?: boolean },
+    options: { refresh?: boolean; minValidityMs?: number },
     mint: () => Promise<MintedCredential>,
   ): Promise<MercurialCredentials> {
     if (this.pending) {
       return this.pending;
     }
     const current = this.current;
-    if (!options.refresh && current && Date.now() < current.renewAt) {
+    if (
+      !options.refresh &&
+      current &&
+      Date.now() + (options.minValidityMs ?? 0) < current.renewAt
+    ) {
       return Promise.resolve(current.credentials);
     }
     // A refused or expiring credential is never handed out again.

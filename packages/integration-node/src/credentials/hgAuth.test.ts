@@ -21,21 +21,21 @@ describe('getHgAuth', () => {
 
   it.each([
     [
-      'the static password',
+      'the static password (as the service gives it)',
       { ...base, username: 'u', password: 'pw' },
-      undefined,
+      { type: 'basic' as const, username: 'u', password: 'pw' },
       { username: 'u', password: 'pw' },
     ],
     [
       'the static token as the password of token',
       { ...base, token: 'tok' },
-      undefined,
+      { type: 'bearer' as const, token: 'tok' },
       { username: 'token', password: 'tok' },
     ],
     [
       'the static token as the password of username',
       { ...base, username: 'u', token: 'tok' },
-      undefined,
+      { type: 'bearer' as const, token: 'tok' },
       { username: 'u', password: 'tok' },
     ],
     [

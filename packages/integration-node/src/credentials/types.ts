@@ -39,6 +39,14 @@ export interface MercurialCredentialsRequest {
    * (HTTP 401): give freshly minted ones, not the cached ones.
    */
   refresh?: boolean;
+  /**
+   * The credentials must stay good at least this many milliseconds from
+   * now: an hg command sends the one credential it was given with every
+   * request it makes, so a short-lived one is renewed before the command
+   * rather than expiring in the middle of a push. A credential with less
+   * time left is renewed first (a hint; a service may ignore it).
+   */
+  minValidityMs?: number;
 }
 
 /**
@@ -60,3 +68,12 @@ export interface MercurialCredentialsService {
     request: MercurialCredentialsRequest,
   ): Promise<MercurialCredentials | undefined>;
 }
+
+/**
+ * The `minValidityMs` the pack asks for before it runs an hg command that
+ * talks to a server: the command sends the one credential it was given with
+ * all its requests, so it should not expire during a long push or clone.
+ *
+ * @public
+ */
+export const HG_COMMAND_MIN_VALIDITY_MS = 60_000;

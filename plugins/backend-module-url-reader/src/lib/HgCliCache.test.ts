@@ -22,6 +22,7 @@ import {
   startHgServer,
 } from '@backstage-mercurial/test-utils';
 import {
+  HG_COMMAND_MIN_VALIDITY_MS,
   HgRunner,
   MercurialCredentialsRequest,
 } from '@backstage-mercurial/integration-node';
@@ -131,7 +132,11 @@ describe('HgCliCache.ensure and credentials', () => {
       const [first] = s.server.repositories.r.nodes;
       const dir = await cache.ensure(s.integration, 'r', first);
       expect(credentials.asked).toEqual([
-        { url: `${s.proxy.baseUrl}/r`, purpose: 'read' },
+        {
+          url: `${s.proxy.baseUrl}/r`,
+          purpose: 'read',
+          minValidityMs: HG_COMMAND_MIN_VALIDITY_MS,
+        },
       ]);
 
       // The credential rotates; the next command (a pull) gets the new one.
@@ -150,6 +155,7 @@ describe('HgCliCache.ensure and credentials', () => {
       expect(credentials.asked[1]).toEqual({
         url: `${s.proxy.baseUrl}/r`,
         purpose: 'read',
+        minValidityMs: HG_COMMAND_MIN_VALIDITY_MS,
       });
       expect(s.proxy.requests.filter(r => r.user === 'alice')).not.toEqual([]);
     } finally {

@@ -20,6 +20,7 @@ import {
 } from '@backstage-mercurial/integration';
 import {
   getHgAuth,
+  HG_COMMAND_MIN_VALIDITY_MS,
   HgCommandError,
   hgCommands,
   HgCommand,
@@ -192,12 +193,9 @@ export class HgCliCache {
     const credentials = await this.options.credentials.getCredentials({
       url: source,
       purpose: 'read',
+      minValidityMs: HG_COMMAND_MIN_VALIDITY_MS,
     });
-    // No credentials from the service means none: getHgAuth would otherwise
-    // fall back to the static ones of the config.
-    const auth = credentials
-      ? getHgAuth(integration.config, credentials)
-      : undefined;
+    const auth = getHgAuth(integration.config, credentials);
     await runHgCommand(this.options.runner, command, {
       ...options,
       auth: auth ? [auth] : undefined,

@@ -24,6 +24,7 @@ import {
   startHgServer,
 } from '@backstage-mercurial/test-utils';
 import {
+  HG_COMMAND_MIN_VALIDITY_MS,
   MercurialCredentialsRequest,
   MercurialCredentialsService,
 } from '@backstage-mercurial/integration-node';
@@ -561,7 +562,13 @@ describe('hg:clone, hg:commit and hg:push over HTTP', () => {
         input: { repoUrl: `${proxy.host}?repo=team/service` },
       });
       await createHgCloneAction(withService).handler(clone.ctx);
-      expect(asked).toEqual([{ url: repoUrl, purpose: 'read' }]);
+      expect(asked).toEqual([
+        {
+          url: repoUrl,
+          purpose: 'read',
+          minValidityMs: HG_COMMAND_MIN_VALIDITY_MS,
+        },
+      ]);
 
       await fs.outputFile(path.join(ws.path, 'service.md'), 'service\n');
       const commit = await actionContext({
@@ -575,8 +582,16 @@ describe('hg:clone, hg:commit and hg:push over HTTP', () => {
       });
       await createHgPushAction(withService).handler(push.ctx);
       expect(asked.slice(1)).toEqual([
-        { url: repoUrl, purpose: 'read' },
-        { url: repoUrl, purpose: 'write' },
+        {
+          url: repoUrl,
+          purpose: 'read',
+          minValidityMs: HG_COMMAND_MIN_VALIDITY_MS,
+        },
+        {
+          url: repoUrl,
+          purpose: 'write',
+          minValidityMs: HG_COMMAND_MIN_VALIDITY_MS,
+        },
       ]);
       expect(
         await runHg(['log', '-r', 'from-service', '-T', '{node}'], {

@@ -20,6 +20,7 @@ import {
 } from '@backstage-mercurial/integration';
 import {
   getHgAuth,
+  HG_COMMAND_MIN_VALIDITY_MS,
   HgAuth,
   HgCommandError,
   HgRunOptions,
@@ -75,10 +76,8 @@ export async function hgAuthFor(options: {
   const credentials = await options.credentials.getCredentials({
     url: options.url,
     purpose: options.purpose,
+    minValidityMs: HG_COMMAND_MIN_VALIDITY_MS,
   });
-  if (!credentials) {
-    return undefined;
-  }
   const auth = getHgAuth(options.integration.config, credentials);
   return auth ? [auth] : undefined;
 }
