@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { getMercurialConfigCredentials } from '@backstage-mercurial/integration';
 import { getHgAuth } from './hgAuth';
 
 describe('getHgAuth', () => {
@@ -21,21 +22,21 @@ describe('getHgAuth', () => {
 
   it.each([
     [
-      'the static password (as the service gives it)',
+      'the static password (as the service gives them)',
       { ...base, username: 'u', password: 'pw' },
-      { type: 'basic' as const, username: 'u', password: 'pw' },
+      undefined,
       { username: 'u', password: 'pw' },
     ],
     [
-      'the static token as the password of token',
+      'the static token as the password of token (as the service gives them)',
       { ...base, token: 'tok' },
-      { type: 'bearer' as const, token: 'tok' },
+      undefined,
       { username: 'token', password: 'tok' },
     ],
     [
-      'the static token as the password of username',
+      'the static token as the password of username (as the service gives them)',
       { ...base, username: 'u', token: 'tok' },
-      { type: 'bearer' as const, token: 'tok' },
+      undefined,
       { username: 'u', password: 'tok' },
     ],
     [
@@ -63,7 +64,9 @@ describe('getHgAuth', () => {
       { username: 'svc', password: 'p' },
     ],
   ])('gives %s for the baseUrl', (_what, config, credentials, expected) => {
-    expect(getHgAuth(config, credentials)).toEqual({
+    expect(
+      getHgAuth(config, credentials ?? getMercurialConfigCredentials(config)),
+    ).toEqual({
       prefix: 'https://hg.example.com/hg',
       ...expected,
     });
