@@ -20,6 +20,7 @@ import {
   MercurialIntegrations,
 } from '@backstage-mercurial/integration';
 import { HgTestServer, startHgServer } from '@backstage-mercurial/test-utils';
+import { ConfigReader } from '@backstage/config';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { MercurialCredentialsRequest } from '../credentials/types';
@@ -282,11 +283,25 @@ describe('HgwebServerClient against hg serve', () => {
       [3, 3],
     ] as const) {
       const front = await start(() => false, hg.baseUrl);
-      const { client, root } = clientFor({
-        host: front.host,
-        baseUrl: front.url,
-        ...(limit && { maxConcurrentRequests: limit }),
+      // As a backend builds it: from app-config (the limit as a string, as
+      // an environment variable gives it).
+      const config = new ConfigReader({
+        integrations: {
+          mercurial: [
+            {
+              host: front.host,
+              baseUrl: front.url,
+              ...(limit && { maxConcurrentRequests: String(limit) }),
+            },
+          ],
+        },
       });
+      const root = MercurialHgwebClient.fromConfig(config, {
+        credentials: staticCredentials(),
+      });
+      const client = root.forIntegration(
+        MercurialIntegrations.fromConfig(config).list()[0],
+      );
       const texts = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
           client.getText(

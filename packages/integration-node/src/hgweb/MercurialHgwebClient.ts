@@ -127,8 +127,7 @@ export class MercurialHgwebClient {
       const concurrency = Math.min(
         ...sameHost.map(
           i =>
-            (i.config as { maxConcurrentRequests?: number })
-              .maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS,
+            i.config.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS,
         ),
       );
       limit = pLimit(concurrency);
