@@ -15,7 +15,7 @@
  */
 
 import http from 'node:http';
-import { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback';
 
 /** One request the front saw. */
 export interface AuthProxyRequest {
@@ -154,21 +154,9 @@ export async function startBasicAuthProxy(
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  server.unref();
-
+  const listening = await listenOnLoopback(server);
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    host: `127.0.0.1:${port}`,
+    ...listening,
     requests,
-    stop: () =>
-      new Promise<void>(resolve => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
 }

@@ -17,7 +17,7 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
-import { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback';
 import { forwardRequest } from './authProxy';
 
 /**
@@ -190,16 +190,9 @@ export async function startTokenFront(
     );
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  server.unref();
-
+  const listening = await listenOnLoopback(server);
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    host: `127.0.0.1:${port}`,
+    ...listening,
     requests,
     get accepted() {
       return requests.filter(r => r.accepted).length;
@@ -207,10 +200,5 @@ export async function startTokenFront(
     get refused() {
       return requests.filter(r => r.status === 401).length;
     },
-    stop: () =>
-      new Promise<void>(resolve => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
 }
