@@ -16,7 +16,8 @@
 
 /**
  * Node-only Mercurial helpers for Backstage: the `hg` command runner, the
- * command builders and credential handling.
+ * command builders, the one hgweb client of the pack and the credentials
+ * service.
  *
  * @packageDocumentation
  */
