@@ -78,6 +78,18 @@ export async function countFiles(dir: string): Promise<number> {
   return entries.filter(e => !e.isDirectory()).length;
 }
 
+/** One row of the results table. */
+export interface Row {
+  id: string;
+  what: string;
+  reader: string;
+  baseline: string;
+  result: string;
+  target: string;
+  /** Whether the target is met; undefined when the row has no target. */
+  met: boolean | undefined;
+}
+
 /** Renders a Markdown table with padded columns. */
 export function markdownTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) =>
