@@ -21,6 +21,7 @@ import {
   startHgServer,
 } from '@backstage-mercurial/test-utils';
 import {
+  HG_COMMAND_MIN_VALIDITY_MS,
   mercurialCredentialsServiceRef,
   MercurialCredentialsRequest,
 } from '@backstage-mercurial/integration-node';
@@ -198,6 +199,7 @@ describe('mercurialUrlReaderServiceFactory', () => {
       expect(asked).toContainEqual({
         url: `${proxy.baseUrl}/r`,
         purpose: 'read',
+        minValidityMs: HG_COMMAND_MIN_VALIDITY_MS,
       });
       expect(proxy.requests.some(r => r.user === 'alice')).toBe(true);
     } finally {
