@@ -436,6 +436,21 @@ describe('HgwebServerClient requests', () => {
     expect(server.seen.filter(s => s.url === '/other')).toHaveLength(2);
   });
 
+  it('refuses an index answer without a list of repositories, rather than reading it as none (discovery would remove every location)', async () => {
+    const server = await start((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+    });
+    const { client } = clientFor({
+      host: server.host,
+      baseUrl: `${server.url}/hg`,
+    });
+    await expect(client.listRepositories()).rejects.toMatchObject({
+      name: 'MercurialServerError',
+      message: `The Mercurial server ${server.host} answered the index of repositories at ${server.url}/hg without a list of repositories (is it hgweb serving several repositories?)`,
+    });
+    expect(server.seen.map(s => s.url)).toEqual(['/hg/?style=json']);
+  });
+
   it('retries once after a 5xx answer or a reset connection, and gives up after the second failure', async () => {
     const hits = new Map<string, number>();
     const server = await start((req, res) => {
