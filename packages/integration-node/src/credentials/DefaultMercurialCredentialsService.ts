@@ -60,7 +60,8 @@ export interface DefaultMercurialCredentialsServiceOptions {
 
 interface Source {
   get(
-    request: Required<MercurialCredentialsRequest>,
+    request: Required<Omit<MercurialCredentialsRequest, 'refused'>> &
+      Pick<MercurialCredentialsRequest, 'refused'>,
   ): Promise<MercurialCredentials>;
 }
 
@@ -133,6 +134,7 @@ export class DefaultMercurialCredentialsService implements MercurialCredentialsS
       url: request.url,
       purpose: request.purpose ?? 'read',
       refresh: request.refresh ?? false,
+      refused: request.refused,
       minValidityMs: request.minValidityMs ?? 0,
     });
   }
@@ -171,8 +173,8 @@ export class DefaultMercurialCredentialsService implements MercurialCredentialsS
         return result;
       };
       return {
-        get: ({ refresh, minValidityMs }) =>
-          token.get({ refresh, minValidityMs }, mint),
+        get: ({ refresh, refused, minValidityMs }) =>
+          token.get({ refresh, refused, minValidityMs }, mint),
       };
     }
     // A command may give different credentials for reading and writing.
@@ -181,13 +183,13 @@ export class DefaultMercurialCredentialsService implements MercurialCredentialsS
       RenewingCredential
     >();
     return {
-      get: ({ url, purpose, refresh, minValidityMs }) => {
+      get: ({ url, purpose, refresh, refused, minValidityMs }) => {
         let credential = byPurpose.get(purpose);
         if (!credential) {
           credential = new RenewingCredential();
           byPurpose.set(purpose, credential);
         }
-        return credential.get({ refresh, minValidityMs }, async () => {
+        return credential.get({ refresh, refused, minValidityMs }, async () => {
           const result = await runCredentialCommand(
             config,
             source,

@@ -61,6 +61,29 @@ describe('RenewingCredential', () => {
     expect((second as { token: string }).token).toBe('t2');
   });
 
+  it('answers a refresh for credentials already replaced with their replacement, so a burst of refused requests renews once', async () => {
+    const credential = new RenewingCredential();
+    const { mint, count } = minter(60_000);
+    const old = await credential.get({}, mint);
+    // the first refused request renews
+    const renewed = await credential.get({ refresh: true, refused: old }, mint);
+    expect(count()).toBe(2);
+    // those refused with the old one too, arriving after the renewal
+    const late = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        credential.get({ refresh: true, refused: old }, mint),
+      ),
+    );
+    expect(count()).toBe(2);
+    expect(late.every(c => c === renewed)).toBe(true);
+    // the renewed one refused as well: renew again
+    await credential.get({ refresh: true, refused: renewed }, mint);
+    expect(count()).toBe(3);
+    // a refresh that names nothing always renews
+    await credential.get({ refresh: true }, mint);
+    expect(count()).toBe(4);
+  });
+
   it('mints once for many concurrent callers, and reuses the credential until its renewal time', async () => {
     const credential = new RenewingCredential();
     const { mint, count } = minter(1_000);

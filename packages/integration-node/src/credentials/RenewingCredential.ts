@@ -19,6 +19,15 @@ import { MercurialCredentials } from '@backstage-mercurial/integration';
 /** Renew a credential this long before it expires, at most. */
 export const MAX_EXPIRY_MARGIN_MS = 60_000;
 
+/** Whether two credentials carry the same secret. */
+function sameCredentials(a: MercurialCredentials, b: MercurialCredentials) {
+  return a.type === 'bearer'
+    ? b.type === 'bearer' && a.token === b.token
+    : b.type === 'basic' &&
+        a.username === b.username &&
+        a.password === b.password;
+}
+
 /**
  * When a credential that expires at `expiresAt` and was asked for at
  * `obtainedAt` should be renewed: shortly before it expires, by the smaller of
@@ -55,21 +64,33 @@ export class RenewingCredential {
    * The credential: the current one while it is fresh, else the one being
    * minted, else one that `mint` mints now.
    *
-   * @param options - `refresh`: do not reuse the current credential;
+   * @param options - `refresh`: do not reuse the current credential (unless
+   *   it is not `refused`, the one the server refused: then it is newer);
    *   `minValidityMs`: reuse it only if it is not due for renewal within
    *   that time
    * @param mint - mints a credential, called only when one is needed
    */
   get(
-    options: { refresh?: boolean; minValidityMs?: number },
+    options: {
+      refresh?: boolean;
+      refused?: MercurialCredentials;
+      minValidityMs?: number;
+    },
     mint: () => Promise<MintedCredential>,
   ): Promise<MercurialCredentials> {
     if (this.pending) {
       return this.pending;
     }
     const current = this.current;
+    // A refresh for credentials that were already replaced is satisfied by
+    // their replacement.
+    const refused =
+      options.refresh &&
+      (!options.refused ||
+        !current ||
+        sameCredentials(current.credentials, options.refused));
     if (
-      !options.refresh &&
+      !refused &&
       current &&
       Date.now() + (options.minValidityMs ?? 0) < current.renewAt
     ) {

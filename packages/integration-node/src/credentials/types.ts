@@ -40,6 +40,13 @@ export interface MercurialCredentialsRequest {
    */
   refresh?: boolean;
   /**
+   * With `refresh`: the credentials the server refused. When the service
+   * has minted others since (another request's refresh got there first),
+   * it may give those rather than mint again, so a burst of refused
+   * requests makes one renewal, not one each.
+   */
+  refused?: MercurialCredentials;
+  /**
    * The credentials must stay good at least this many milliseconds from
    * now: an hg command sends the one credential it was given with every
    * request it makes, so a short-lived one is renewed before the command

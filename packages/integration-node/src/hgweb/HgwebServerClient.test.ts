@@ -525,7 +525,12 @@ describe('HgwebServerClient requests', () => {
     expect(await client.getText(`${server.url}/r`, 'x')).toBe('welcome');
     expect(asked).toEqual([
       { url: `${server.url}/r`, purpose: 'read' },
-      { url: `${server.url}/r`, purpose: 'read', refresh: true },
+      {
+        url: `${server.url}/r`,
+        purpose: 'read',
+        refresh: true,
+        refused: { type: 'bearer', token: 'stale' },
+      },
     ]);
     // refused again after the refresh: the error, no third try
     const refusing = await start((_req, res) => {

@@ -22,6 +22,7 @@ import {
   getMercurialRepositoryUrl,
   getMercurialRequestOptions,
   isMercurialUrlUnderBase,
+  MercurialCredentials,
   MercurialIntegration,
   parseMercurialLookupResponse,
 } from '@backstage-mercurial/integration';
@@ -124,8 +125,11 @@ function causeOf(error: unknown): string {
 export class HgwebServerClient {
   readonly host: string;
   private requests = 0;
-  /** The responses to requests that carried credentials. */
-  private readonly withCredentials = new WeakSet<Response>();
+  /** The credentials that went with each response's request, if any. */
+  private readonly withCredentials = new WeakMap<
+    Response,
+    MercurialCredentials
+  >();
 
   constructor(
     readonly integration: MercurialIntegration,
@@ -578,24 +582,22 @@ export class HgwebServerClient {
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     const limit = this.shared.limitOf(this.integration);
     let retried = false;
-    let refreshed = false;
+    /** The credentials refused with 401, once they were. */
+    let refused: MercurialCredentials | undefined;
     for (;;) {
       const mayRetry = !retried;
-      const mayRefresh = !refreshed;
+      const refusedBefore = refused;
       try {
         const outcome = await limit(async () => {
-          const response = await this.send(url, options, signal, !mayRefresh);
+          const response = await this.send(url, options, signal, refusedBefore);
           if (response.status >= 500 && mayRetry) {
             await response.body?.cancel();
             return { again: 'retry' as const };
           }
-          if (
-            response.status === 401 &&
-            mayRefresh &&
-            this.withCredentials.has(response)
-          ) {
+          const sent = this.withCredentials.get(response);
+          if (response.status === 401 && !refusedBefore && sent) {
             await response.body?.cancel();
-            return { again: 'refresh' as const };
+            return { again: 'refresh' as const, refused: sent };
           }
           return { value: await consume(response) };
         });
@@ -603,7 +605,7 @@ export class HgwebServerClient {
           return outcome.value as T;
         }
         if (outcome.again === 'refresh') {
-          refreshed = true;
+          refused = outcome.refused;
           continue;
         }
         retried = true;
@@ -638,7 +640,7 @@ export class HgwebServerClient {
     url: string,
     options: HgwebRequestOptions,
     signal: AbortSignal | undefined,
-    refresh: boolean,
+    refused: MercurialCredentials | undefined,
   ): Promise<Response> {
     const { config } = this.integration;
     let current = url;
@@ -647,19 +649,19 @@ export class HgwebServerClient {
       const carry =
         isMercurialUrlUnderBase(config, current) &&
         new URL(current).protocol === new URL(config.baseUrl).protocol;
-      let sent = false;
+      let sent: MercurialCredentials | undefined;
       if (carry) {
         const credentials = await this.shared.credentials.getCredentials({
           url: current,
           purpose: options.purpose ?? 'read',
-          ...(refresh && { refresh: true }),
+          ...(refused && { refresh: true, refused }),
         });
         if (credentials) {
           Object.assign(
             headers,
             getMercurialRequestOptions(config, credentials).headers,
           );
-          sent = true;
+          sent = credentials;
         }
       }
       let response: Response;
@@ -684,7 +686,7 @@ export class HgwebServerClient {
         continue;
       }
       if (sent) {
-        this.withCredentials.add(response);
+        this.withCredentials.set(response, sent);
       }
       return response;
     }
