@@ -14,6 +14,8 @@
  * limitations under the License.
  */
 
+import { decodeJwt } from 'jose';
+
 /**
  * The `exp` of a token that is a JWT (RFC 7519), in epoch milliseconds, read
  * without verifying it (the server verifies it; this only tells when the
@@ -25,19 +27,13 @@
  * `expires_in` alone would send it after its expiry.
  */
 export function jwtExpiry(token: string): number | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 3 || !parts[1]) {
-    return undefined;
-  }
   try {
-    const payload = JSON.parse(
-      Buffer.from(parts[1], 'base64url').toString('utf8'),
-    );
-    const exp = payload?.exp;
+    const { exp } = decodeJwt(token);
     return typeof exp === 'number' && Number.isFinite(exp)
       ? exp * 1000
       : undefined;
   } catch {
+    // not a JWT: an opaque token
     return undefined;
   }
 }

@@ -1,0 +1,33 @@
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { UnsecuredJWT } from 'jose';
+import { earliest, jwtExpiry } from './jwt';
+
+describe('jwtExpiry', () => {
+  it("reads a JWT's exp, and gives nothing for an opaque token", () => {
+    const jwt = new UnsecuredJWT({}).setExpirationTime(1_800_000_000).encode();
+    expect(jwtExpiry(jwt)).toBe(1_800_000_000_000);
+    expect(jwtExpiry(new UnsecuredJWT({}).encode())).toBeUndefined();
+    expect(jwtExpiry('opaque-token-123')).toBeUndefined();
+    expect(jwtExpiry('a.b.c')).toBeUndefined();
+  });
+
+  it('picks the earliest known time', () => {
+    expect(earliest(undefined, 5, 3)).toBe(3);
+    expect(earliest(undefined)).toBeUndefined();
+  });
+});
