@@ -22,7 +22,6 @@ import {
   parseMercurialUrl,
 } from '@backstage-mercurial/integration';
 import {
-  DefaultMercurialCredentialsService,
   HgRunner,
   HgwebServerClient,
   MercurialCredentialsService,
@@ -130,13 +129,12 @@ export class MercurialUrlReader implements UrlReaderService {
    * and its credentials service.
    */
   static factory: ReaderFactory = options => {
-    const credentials = DefaultMercurialCredentialsService.fromConfig(
-      options.config,
-      { logger: options.logger },
-    );
+    const hgweb = MercurialHgwebClient.fromConfig(options.config, {
+      logger: options.logger,
+    });
     return MercurialUrlReader.createFactory({
-      hgweb: MercurialHgwebClient.fromConfig(options.config, { credentials }),
-      credentials,
+      hgweb,
+      credentials: hgweb.credentials,
     })(options);
   };
 

@@ -20,7 +20,6 @@ import {
   MercurialIntegrations,
 } from '@backstage-mercurial/integration';
 import {
-  DefaultMercurialCredentialsService,
   HgwebServerClient,
   MercurialHgwebClient,
 } from '@backstage-mercurial/integration-node';
@@ -42,19 +41,6 @@ import {
 
 /** How many repositories are checked for the catalog file at once. */
 const CONCURRENCY = 8;
-
-/**
- * The hgweb client of a provider built without one, on the default
- * credentials service (each entry's static credentials or credential source).
- */
-function defaultHgwebClient(
-  integrations: MercurialIntegrations,
-): MercurialHgwebClient {
-  return MercurialHgwebClient.create({
-    integrations,
-    credentials: new DefaultMercurialCredentialsService(integrations),
-  });
-}
 
 /**
  * One `catalog.providers.mercurial.<id>` entry, read.
@@ -111,7 +97,8 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
     },
   ): MercurialDiscoveryEntityProvider[] {
     const integrations = MercurialIntegrations.fromConfig(config);
-    const hgweb = options.hgweb ?? defaultHgwebClient(integrations);
+    const hgweb =
+      options.hgweb ?? MercurialHgwebClient.create({ integrations });
     const providers = config.getOptionalConfig('catalog.providers.mercurial');
     if (!providers) {
       return [];
@@ -197,9 +184,9 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
   ) {
     this.hgweb =
       hgweb ??
-      defaultHgwebClient(
-        new MercurialIntegrations([integration]),
-      ).forIntegration(integration);
+      MercurialHgwebClient.create({
+        integrations: new MercurialIntegrations([integration]),
+      }).forIntegration(integration);
   }
 
   /**

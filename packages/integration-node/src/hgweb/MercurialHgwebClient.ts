@@ -22,9 +22,11 @@ import {
   coreServices,
   createServiceFactory,
   createServiceRef,
+  LoggerService,
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import pLimit from 'p-limit';
+import { DefaultMercurialCredentialsService } from '../credentials/DefaultMercurialCredentialsService';
 import { mercurialCredentialsServiceRef } from '../credentials/refs';
 import { MercurialCredentialsService } from '../credentials/types';
 import { HgwebServerClient } from './HgwebServerClient';
@@ -56,34 +58,54 @@ export class MercurialHgwebClient {
 
   /**
    * @param options - the `integrations` (for their limits), the
-   *   `credentials` service, and `retryDelayMs`, the wait before a retry
-   *   (default 200 ms, plus up to as much again at random)
+   *   `credentials` service (default a
+   *   {@link DefaultMercurialCredentialsService} over `integrations`), and
+   *   `retryDelayMs`, the wait before a retry (default 200 ms, plus up to as
+   *   much again at random)
    */
   static create(options: {
     integrations?: MercurialIntegrations;
-    credentials: MercurialCredentialsService;
+    credentials?: MercurialCredentialsService;
     retryDelayMs?: number;
   }): MercurialHgwebClient {
     return new MercurialHgwebClient(
-      options.credentials,
+      options.credentials ??
+        new DefaultMercurialCredentialsService(
+          options.integrations ?? new MercurialIntegrations([]),
+        ),
       options.integrations,
       options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS,
     );
   }
 
-  /** A client for the servers of `integrations.mercurial` in `config`. */
+  /**
+   * A client for the servers of `integrations.mercurial` in `config`, with
+   * `credentials` (default a {@link DefaultMercurialCredentialsService} of
+   * the same config, logging to `logger`).
+   */
   static fromConfig(
     config: Config,
-    options: { credentials: MercurialCredentialsService },
+    options: {
+      credentials?: MercurialCredentialsService;
+      logger?: LoggerService;
+    } = {},
   ): MercurialHgwebClient {
     return MercurialHgwebClient.create({
       integrations: MercurialIntegrations.fromConfig(config),
-      credentials: options.credentials,
+      credentials:
+        options.credentials ??
+        DefaultMercurialCredentialsService.fromConfig(config, {
+          logger: options.logger,
+        }),
     });
   }
 
   private constructor(
-    private readonly credentials: MercurialCredentialsService,
+    /**
+     * The credentials service it asks; hg commands that go with its requests
+     * should ask the same one.
+     */
+    readonly credentials: MercurialCredentialsService,
     private readonly integrations: MercurialIntegrations | undefined,
     private readonly retryDelayMs: number,
   ) {}

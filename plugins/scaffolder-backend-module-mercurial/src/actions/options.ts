@@ -16,7 +16,6 @@
 
 import { MercurialIntegrations } from '@backstage-mercurial/integration';
 import {
-  DefaultMercurialCredentialsService,
   HgRunner,
   MercurialCredentialsService,
   MercurialHgwebClient,
@@ -62,18 +61,16 @@ export interface ResolvedActionOptions extends MercurialActionOptions {
 export function resolveActionOptions(
   options: MercurialActionOptions,
 ): ResolvedActionOptions {
-  const credentials =
-    options.credentials ??
-    new DefaultMercurialCredentialsService(options.integrations);
+  const hgweb =
+    options.hgweb ??
+    MercurialHgwebClient.create({
+      integrations: options.integrations,
+      credentials: options.credentials,
+    });
   return {
     ...options,
     runner: options.runner ?? new HgRunner(),
-    credentials,
-    hgweb:
-      options.hgweb ??
-      MercurialHgwebClient.create({
-        integrations: options.integrations,
-        credentials,
-      }),
+    credentials: options.credentials ?? hgweb.credentials,
+    hgweb,
   };
 }
