@@ -89,8 +89,22 @@ export interface Config {
        */
       tokenFile?: string;
       /**
+       * Whose credentials requests made for a signed-in person use.
+       * `caller`: that person's, from the credentialCommand (which gets
+       * `"onBehalfOf"`) or a credentials service of your own, so the hg
+       * server's access rules decide what each person sees (history and
+       * README routes; scaffolder pushes use the task's initiator). The
+       * catalog, TechDocs and discovery always read as the service.
+       * Default `service`. `caller` cannot be combined with a static
+       * `password` or `token`, a `tokenFile` or `oauth2`.
+       * @visibility backend
+       */
+      readAs?: 'service' | 'caller';
+      /**
        * A program that prints credentials, like git's credential helpers:
-       * it gets `{"host", "url", "purpose"}` as JSON on stdin and prints
+       * it gets `{"host", "url", "purpose"}` as JSON on stdin (with
+       * `readAs: caller`, for a person also `"onBehalfOf"`, their user
+       * entity ref, and `"ownershipEntityRefs"`) and prints
        * `{"username"?, "password"? | "token"?, "expiresAt"?}` (ISO 8601).
        * Cannot be combined with `password`, `token`, `tokenFile` or
        * `oauth2`.

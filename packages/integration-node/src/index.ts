@@ -46,5 +46,11 @@ export type {
   MercurialCredentialsPurpose,
   MercurialCredentialsRequest,
   MercurialCredentialsService,
+  MercurialOnBehalfOf,
 } from './credentials/types';
+export {
+  MERCURIAL_AUDIT_EVENTS,
+  requestCredentials,
+  resolveOnBehalfOf,
+} from './audit';
 export * from './hgweb';

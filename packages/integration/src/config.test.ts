@@ -537,3 +537,53 @@ describe('readMercurialIntegrationConfig maxConcurrentRequests', () => {
     },
   );
 });
+
+describe('readMercurialIntegrationConfig readAs', () => {
+  const command = { command: ['/usr/local/bin/hg-credentials'] };
+
+  it('reads readAs: caller with a credentialCommand or no credentials, and leaves service out', () => {
+    expect(
+      read({ host: 'hg.example.com', readAs: 'caller', credentialCommand: command })
+        .readAs,
+    ).toBe('caller');
+    expect(read({ host: 'hg.example.com', readAs: 'caller' }).readAs).toBe(
+      'caller',
+    );
+    expect(
+      read({ host: 'hg.example.com', readAs: 'service', token: 'tok' }),
+    ).not.toHaveProperty('readAs');
+    expect(read({ host: 'hg.example.com' })).not.toHaveProperty('readAs');
+  });
+
+  it('rejects a readAs that is neither service nor caller', () => {
+    expect(() => read({ host: 'hg.example.com', readAs: 'user' })).toThrow(
+      "Invalid integrations.mercurial (host 'hg.example.com') config: 'readAs' must be 'service' or 'caller', got 'user'",
+    );
+  });
+
+  it.each([
+    ['a static password', { username: 'u', password: 'hunter22' }, "a static 'password'"],
+    ['a static token', { token: 'tok-123456' }, "a static 'token'"],
+    ['a tokenFile', { tokenFile: '/var/run/hg/token' }, "a 'tokenFile'"],
+    [
+      'oauth2',
+      {
+        oauth2: {
+          tokenUrl: 'https://idp.example.com/token',
+          clientId: 'backstage',
+          clientSecret: 'cs-123456',
+        },
+      },
+      "'oauth2' client credentials",
+    ],
+  ])('rejects readAs: caller with only %s, naming the entry', (_what, creds, named) => {
+    const entries = [
+      { host: 'a.example.com' },
+      { host: 'hg.example.com', readAs: 'caller', ...creds },
+    ];
+    expect(() => readAll(entries)).toThrow(
+      `Invalid integrations.mercurial[1] (host 'hg.example.com') config: 'readAs: caller' needs credentials minted per person, but the entry has only ${named}`,
+    );
+    expect(() => readAll(entries)).not.toThrow(/hunter22|tok-123456|cs-123456/);
+  });
+});

@@ -58,7 +58,23 @@ export interface MercurialIntegrationConfig {
    * not configured (the hgweb client then applies its default, 8).
    */
   maxConcurrentRequests?: number;
+  /**
+   * Whose credentials the requests made for a signed-in person use:
+   * `'caller'` asks the credentials service for that person's (history, the
+   * README route, scaffolder writes for the task's initiator), so the hg
+   * server's own access rules decide what they see; absent (or
+   * `'service'`) uses the entry's own. Reads by the catalog, TechDocs and
+   * discovery are always the entry's own.
+   */
+  readAs?: MercurialReadAs;
 }
+
+/**
+ * `readAs` of an `integrations.mercurial` entry.
+ *
+ * @public
+ */
+export type MercurialReadAs = 'service' | 'caller';
 
 /**
  * `tokenFile`: a file holding a token (e.g. a Kubernetes projected
@@ -225,6 +241,11 @@ export function readMercurialIntegrationConfig(
     token,
   });
   const maxConcurrentRequests = readMaxConcurrentRequests(config, where);
+  const readAs = readReadAs(config, where, {
+    password,
+    token,
+    credentialSource,
+  });
 
   const ssh = readSsh(config, where);
   const localRoot = config.getOptionalString('localRoot');
@@ -252,7 +273,45 @@ export function readMercurialIntegrationConfig(
     ...(singleRepository && { singleRepository: true }),
     ...(credentialSource && { credentialSource }),
     ...(maxConcurrentRequests !== undefined && { maxConcurrentRequests }),
+    ...(readAs === 'caller' && { readAs }),
   };
+}
+
+function readReadAs(
+  config: Config,
+  where: string,
+  credentials: {
+    password?: string;
+    token?: string;
+    credentialSource?: MercurialCredentialSource;
+  },
+): MercurialReadAs {
+  const readAs = config.getOptionalString('readAs') ?? 'service';
+  if (readAs !== 'service' && readAs !== 'caller') {
+    throw new Error(
+      `Invalid ${where} config: 'readAs' must be 'service' or 'caller', got '${readAs}'`,
+    );
+  }
+  if (readAs === 'caller') {
+    const sources: Record<string, string> = {
+      tokenFile: "a 'tokenFile'",
+      oauth2: "'oauth2' client credentials",
+    };
+    let shared: string | undefined;
+    if (credentials.password) {
+      shared = "a static 'password'";
+    } else if (credentials.token) {
+      shared = "a static 'token'";
+    } else if (credentials.credentialSource) {
+      shared = sources[credentials.credentialSource.type];
+    }
+    if (shared) {
+      throw new Error(
+        `Invalid ${where} config: 'readAs: caller' needs credentials minted per person, but the entry has only ${shared}, which is the same for everyone; use a 'credentialCommand' (it gets "onBehalfOf" on its stdin) or a credentials service that reads onBehalfOf, or set 'readAs: service'`,
+      );
+    }
+  }
+  return readAs;
 }
 
 const SOURCE_KEYS = ['tokenFile', 'credentialCommand', 'oauth2'] as const;

@@ -31,6 +31,7 @@ export {
 export type {
   MercurialCredentialCommandSource,
   MercurialCredentialSource,
+  MercurialReadAs,
   MercurialIntegrationConfig,
   MercurialOAuth2Source,
   MercurialSshConfig,

@@ -57,3 +57,5 @@ export type {
   SshTestServer,
   SshTestServerOptions,
 } from './sshServer';
+export { recordingAuditor } from './auditor';
+export type { RecordedAuditEvent } from './auditor';

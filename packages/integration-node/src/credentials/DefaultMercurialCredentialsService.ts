@@ -22,13 +22,13 @@ import {
   MercurialIntegration,
   MercurialIntegrations,
 } from '@backstage-mercurial/integration';
+import { MercurialCredentialsError } from '../errors';
 import { runCredentialCommand } from './credentialCommand';
 import { describeIntegration } from './describe';
 import { requestClientCredentialsToken } from './oauth2';
 import { RenewingCredential } from './RenewingCredential';
 import { TokenFileCredential } from './TokenFileCredential';
 import {
-  MercurialCredentialsPurpose,
   MercurialCredentialsRequest,
   MercurialCredentialsService,
 } from './types';
@@ -60,10 +60,17 @@ export interface DefaultMercurialCredentialsServiceOptions {
 
 interface Source {
   get(
-    request: Required<Omit<MercurialCredentialsRequest, 'refused'>> &
-      Pick<MercurialCredentialsRequest, 'refused'>,
+    request: Required<
+      Omit<MercurialCredentialsRequest, 'refused' | 'onBehalfOf'>
+    > &
+      Pick<MercurialCredentialsRequest, 'refused' | 'onBehalfOf'>,
   ): Promise<MercurialCredentials>;
+  /** Whether it can mint credentials for a person (`onBehalfOf`). */
+  perPerson?: boolean;
 }
+
+/** Per-person credentials are dropped this long after they were last asked for. */
+const IDLE_PERSON_MS = 10 * 60_000;
 
 /**
  * The default {@link MercurialCredentialsService}: the credentials of each
@@ -127,6 +134,13 @@ export class DefaultMercurialCredentialsService implements MercurialCredentialsS
       this.sources.set(integration, this.createSource(integration));
     }
     const source = this.sources.get(integration);
+    const { onBehalfOf } = request;
+    if (onBehalfOf && !source?.perPerson) {
+      // Fail closed: never the entry's own credentials for a person.
+      throw new MercurialCredentialsError(
+        `Cannot get credentials for ${onBehalfOf.userEntityRef} on ${describeIntegration(integration.config)}: only a credentialCommand (which gets "onBehalfOf" on its stdin) can mint credentials per person; configure one, or a credentials service that reads onBehalfOf`,
+      );
+    }
     if (!source) {
       return getMercurialConfigCredentials(integration.config);
     }
@@ -136,6 +150,7 @@ export class DefaultMercurialCredentialsService implements MercurialCredentialsS
       refresh: request.refresh ?? false,
       refused: request.refused,
       minValidityMs: request.minValidityMs ?? 0,
+      ...(onBehalfOf && { onBehalfOf }),
     });
   }
 
@@ -177,31 +192,61 @@ export class DefaultMercurialCredentialsService implements MercurialCredentialsS
           token.get({ refresh, refused, minValidityMs }, mint),
       };
     }
-    // A command may give different credentials for reading and writing.
-    const byPurpose = new Map<
-      MercurialCredentialsPurpose,
-      RenewingCredential
+    // A command may give different credentials for reading and writing,
+    // and gives each person their own.
+    const credentials = new Map<
+      string,
+      { credential: RenewingCredential; lastUsed: number }
     >();
-    return {
-      get: ({ url, purpose, refresh, refused, minValidityMs }) => {
-        let credential = byPurpose.get(purpose);
-        if (!credential) {
-          credential = new RenewingCredential();
-          byPurpose.set(purpose, credential);
+    const sweep = (now: number) => {
+      for (const [key, entry] of credentials) {
+        if (now - entry.lastUsed > IDLE_PERSON_MS) {
+          credentials.delete(key);
         }
-        return credential.get({ refresh, refused, minValidityMs }, async () => {
-          const result = await runCredentialCommand(
-            config,
-            source,
-            { host: config.host, url, purpose },
-            { defaultLifetimeMs },
-          );
-          minted(
-            `its credentialCommand '${source.command[0]}'`,
-            result.credentials,
-          );
-          return result;
-        });
+      }
+    };
+    let nextSweep = Date.now() + IDLE_PERSON_MS;
+    return {
+      perPerson: true,
+      get: ({ url, purpose, refresh, refused, minValidityMs, onBehalfOf }) => {
+        const now = Date.now();
+        if (now >= nextSweep) {
+          sweep(now);
+          nextSweep = now + IDLE_PERSON_MS;
+        }
+        const key = `${purpose}\n${onBehalfOf?.userEntityRef ?? ''}`;
+        let entry = credentials.get(key);
+        if (!entry) {
+          entry = { credential: new RenewingCredential(), lastUsed: now };
+          credentials.set(key, entry);
+        }
+        entry.lastUsed = now;
+        return entry.credential.get(
+          { refresh, refused, minValidityMs },
+          async () => {
+            const result = await runCredentialCommand(
+              config,
+              source,
+              {
+                host: config.host,
+                url,
+                purpose,
+                ...(onBehalfOf && {
+                  onBehalfOf: onBehalfOf.userEntityRef,
+                  ownershipEntityRefs: onBehalfOf.ownershipEntityRefs,
+                }),
+              },
+              { defaultLifetimeMs },
+            );
+            minted(
+              `its credentialCommand '${source.command[0]}'${
+                onBehalfOf ? ` for ${onBehalfOf.userEntityRef}` : ''
+              }`,
+              result.credentials,
+            );
+            return result;
+          },
+        );
       },
     };
   }

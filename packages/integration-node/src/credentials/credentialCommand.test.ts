@@ -374,4 +374,82 @@ describe('DefaultMercurialCredentialsService credentialCommand', () => {
     ]);
     await expect(fs.stat(marker)).rejects.toThrow(/ENOENT/);
   });
+
+  describe('on behalf of a person', () => {
+    const alice = {
+      userEntityRef: 'user:default/alice',
+      ownershipEntityRefs: ['user:default/alice', 'group:default/payments'],
+    };
+    const bob = {
+      userEntityRef: 'user:default/bob',
+      ownershipEntityRefs: ['user:default/bob'],
+    };
+
+    it("gives each person their own credentials, with the person and their ownership refs on the command's stdin, and caches them per person", async () => {
+      const { log, name } = fresh();
+      const script = await writeScript(tmp.path, name, brokerScript({ log }));
+      const { service, logger } = serviceFor([
+        {
+          host: 'hg.example.com',
+          readAs: 'caller',
+          credentialCommand: { command: [script] },
+        },
+      ]);
+      const url = 'https://hg.example.com/team/payments';
+      const [a1, a2, b1] = await Promise.all([
+        service.getCredentials({ url, onBehalfOf: alice }),
+        service.getCredentials({ url, onBehalfOf: alice }),
+        service.getCredentials({ url, onBehalfOf: bob }),
+      ]);
+      expect(a1).toBe(a2);
+      expect(b1).not.toEqual(a1);
+      const service1 = await service.getCredentials({ url });
+      expect(service1).not.toEqual(a1);
+      expect(service1).not.toEqual(b1);
+      await service.getCredentials({ url, onBehalfOf: bob });
+
+      const calls = await invocations(log);
+      expect(calls.map(c => c.input).sort((x, y) => String(x.onBehalfOf ?? '').localeCompare(String(y.onBehalfOf ?? '')))).toEqual([
+        { host: 'hg.example.com', url, purpose: 'read' },
+        {
+          host: 'hg.example.com',
+          url,
+          purpose: 'read',
+          onBehalfOf: 'user:default/alice',
+          ownershipEntityRefs: ['user:default/alice', 'group:default/payments'],
+        },
+        {
+          host: 'hg.example.com',
+          url,
+          purpose: 'read',
+          onBehalfOf: 'user:default/bob',
+          ownershipEntityRefs: ['user:default/bob'],
+        },
+      ]);
+      expect(logger.lines.join('\n')).toContain('for user:default/alice');
+      expect(logger.lines.join('\n')).not.toMatch(/SECRET/);
+    });
+
+    it.each([
+      ['static credentials', { username: 'backstage', password: 'pw-SECRET' }],
+      ['no credentials', {}],
+      ['a tokenFile', { tokenFile: '/nonexistent/token' }],
+    ])(
+      'fails closed with %s: never the entry\'s own credentials for a person',
+      async (_what, creds) => {
+        const { service } = serviceFor([{ host: 'hg.example.com', ...creds }]);
+        const error = await rejection(
+          service.getCredentials({
+            url: 'https://hg.example.com/team/payments',
+            onBehalfOf: alice,
+          }),
+        );
+        expect(error).toBeInstanceOf(MercurialCredentialsError);
+        expect(error.message).toBe(
+          "Cannot get credentials for user:default/alice on the Mercurial integration 'hg.example.com': only a credentialCommand (which gets \"onBehalfOf\" on its stdin) can mint credentials per person; configure one, or a credentials service that reads onBehalfOf",
+        );
+        expect(exposed(error)).not.toMatch(/SECRET/);
+      },
+    );
+  });
 });

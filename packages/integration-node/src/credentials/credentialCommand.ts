@@ -37,6 +37,10 @@ export interface CredentialCommandInput {
   host: string;
   url: string;
   purpose: MercurialCredentialsPurpose;
+  /** The person's user entity ref, for a request made on their behalf. */
+  onBehalfOf?: string;
+  /** With `onBehalfOf`: the entity refs they own through. */
+  ownershipEntityRefs?: string[];
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -25,6 +25,20 @@ import { MercurialCredentials } from '@backstage-mercurial/integration';
 export type MercurialCredentialsPurpose = 'read' | 'write';
 
 /**
+ * The person a request is made for, with `readAs: caller`: their user
+ * entity ref and the entity refs they own through (themselves and their
+ * groups), as Backstage's user info service gives them.
+ *
+ * @public
+ */
+export interface MercurialOnBehalfOf {
+  /** e.g. `user:default/alice` */
+  userEntityRef: string;
+  /** e.g. `['user:default/alice', 'group:default/payments']` */
+  ownershipEntityRefs: string[];
+}
+
+/**
  * One request for credentials.
  *
  * @public
@@ -54,6 +68,12 @@ export interface MercurialCredentialsRequest {
    * time left is renewed first (a hint; a service may ignore it).
    */
   minValidityMs?: number;
+  /**
+   * The person the credentials are for (an entry with `readAs: caller`):
+   * the service must give credentials that act as them, or throw; never
+   * the entry's own credentials instead. Absent: the entry's own.
+   */
+  onBehalfOf?: MercurialOnBehalfOf;
 }
 
 /**

@@ -26,6 +26,7 @@ import {
   MercurialIntegration,
   parseMercurialLookupResponse,
 } from '@backstage-mercurial/integration';
+import { AuditorService } from '@backstage/backend-plugin-api';
 import { NotFoundError, ServiceUnavailableError } from '@backstage/errors';
 import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,7 +36,9 @@ import { redactUrl } from '../redact';
 import {
   MercurialCredentialsPurpose,
   MercurialCredentialsService,
+  MercurialOnBehalfOf,
 } from '../credentials/types';
+import { requestCredentials } from '../audit';
 import {
   hgwebStatusError,
   MercurialServerError,
@@ -71,6 +74,16 @@ export interface HgwebRequestOptions {
   headers?: Record<string, string>;
   /** What the credentials are for; default `read`. */
   purpose?: MercurialCredentialsPurpose;
+  /**
+   * The person the request is made for (an entry with `readAs: caller`):
+   * the credentials service is asked for theirs.
+   */
+  onBehalfOf?: MercurialOnBehalfOf;
+  /**
+   * With `onBehalfOf`: the calling plugin's auditor, which records the
+   * credentials issued for the person (`mercurial-credentials-issued`).
+   */
+  auditor?: AuditorService;
 }
 
 /** What {@link HgwebServerClient} shares with the other servers' clients. */
@@ -651,11 +664,16 @@ export class HgwebServerClient {
         new URL(current).protocol === new URL(config.baseUrl).protocol;
       let sent: MercurialCredentials | undefined;
       if (carry) {
-        const credentials = await this.shared.credentials.getCredentials({
-          url: current,
-          purpose: options.purpose ?? 'read',
-          ...(refused && { refresh: true, refused }),
-        });
+        const credentials = await requestCredentials(
+          this.shared.credentials,
+          {
+            url: current,
+            purpose: options.purpose ?? 'read',
+            ...(refused && { refresh: true, refused }),
+            ...(options.onBehalfOf && { onBehalfOf: options.onBehalfOf }),
+          },
+          options.auditor,
+        );
         if (credentials) {
           Object.assign(
             headers,
