@@ -57,3 +57,15 @@ export type {
   SshTestServer,
   SshTestServerOptions,
 } from './sshServer';
+export {
+  hgwebCredentialCommandPath,
+  mintHgwebPassword,
+  startHgwebWsgi,
+  writeHgwebMintSecret,
+} from './wsgiServer';
+export type {
+  HgwebAccessLogEntry,
+  HgwebAccessRules,
+  HgwebWsgiServer,
+  HgwebWsgiServerOptions,
+} from './wsgiServer';
