@@ -31,6 +31,12 @@ export interface Config {
        * request) is reused for further requests about the same repository
        * and revision. A push shows after at most this long. 0 checks on
        * every request. Default 5 seconds.
+       *
+       * With `readAs: caller` on the repository's integrations.mercurial
+       * entry the head check is made per person, with their credentials,
+       * and is also their access check: this is then also how long a
+       * person's checked right to read a repository (or its refusal) is
+       * remembered, per person, repository and revision.
        */
       headCheckTtl?: HumanDuration | string;
     };

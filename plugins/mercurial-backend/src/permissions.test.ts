@@ -62,7 +62,10 @@ import {
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import mercurialPlugin from './index';
+import { loadOpenApiSpec } from './schema/spec';
 
 jest.setTimeout(60_000);
 
@@ -305,6 +308,21 @@ describe('mercurial.history.read through the permission framework', () => {
         }),
       );
       expect(hg.requests()).toEqual([]);
+      // As the OpenAPI description has it.
+      const spec = await loadOpenApiSpec();
+      const described =
+        spec.paths[
+          route
+            .replace('alices-service', '{name}')
+            .replace('/component/default/', '/{kind}/{namespace}/')
+        ];
+      expect(described.get.responses['403']).toBeDefined();
+      const ajv = new Ajv({ strict: false });
+      addFormats(ajv);
+      ajv.addSchema(spec, 'openapi');
+      expect(ajv.validate('openapi#/components/schemas/Error', body)).toBe(
+        true,
+      );
       // Bob still sees the entity itself, and reads his own.
       const own = await get(
         '/entities/component/default/bobs-service/commits',
