@@ -74,3 +74,15 @@ export {
   startRssSampler,
 } from './bench';
 export type { Row } from './bench';
+export {
+  hgwebCredentialCommandPath,
+  mintHgwebPassword,
+  startHgwebWsgi,
+  writeHgwebMintSecret,
+} from './wsgiServer';
+export type {
+  HgwebAccessLogEntry,
+  HgwebAccessRules,
+  HgwebWsgiServer,
+  HgwebWsgiServerOptions,
+} from './wsgiServer';
