@@ -86,3 +86,4 @@ export type {
   HgwebWsgiServer,
   HgwebWsgiServerOptions,
 } from './wsgiServer';
+export { mockAuthWithActorsFactory } from './mockAuth';
