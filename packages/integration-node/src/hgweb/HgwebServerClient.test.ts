@@ -359,7 +359,7 @@ describe('HgwebServerClient requests', () => {
 
   it('asks for the credentials of the person a request is made for, the refresh after a 401 included', async () => {
     let refused = false;
-    const own = await start((req, res) => {
+    const own = await start((_req, res) => {
       if (!refused) {
         refused = true;
         res.writeHead(401, { 'WWW-Authenticate': 'Basic' }).end();
