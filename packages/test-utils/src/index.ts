@@ -59,3 +59,15 @@ export type {
 } from './sshServer';
 export { recordingAuditor } from './auditor';
 export type { RecordedAuditEvent } from './auditor';
+export {
+  hgwebCredentialCommandPath,
+  mintHgwebPassword,
+  startHgwebWsgi,
+  writeHgwebMintSecret,
+} from './wsgiServer';
+export type {
+  HgwebAccessLogEntry,
+  HgwebAccessRules,
+  HgwebWsgiServer,
+  HgwebWsgiServerOptions,
+} from './wsgiServer';

@@ -119,7 +119,8 @@ const STARTUP_TIMEOUT_MS = 15_000;
 const STOP_GRACE_MS = 2_000;
 const MAX_LOG_CHARS = 16 * 1024;
 
-function checkRepositoryName(name: string): void {
+/** @internal Shared with wsgiServer.ts. */
+export function checkRepositoryName(name: string): void {
   const segments = name.split('/');
   if (
     !name ||
@@ -133,8 +134,11 @@ function checkRepositoryName(name: string): void {
   }
 }
 
-/** Renders the web.conf: each value on one line, continuation lines indented. */
-function renderConfig(sections: Map<string, Map<string, string>>): string {
+/**
+ * Renders the web.conf: each value on one line, continuation lines indented.
+ * @internal Shared with wsgiServer.ts.
+ */
+export function renderConfig(sections: Map<string, Map<string, string>>): string {
   const lines = [
     '# Written by @backstage-mercurial/test-utils for hg serve --web-conf',
   ];
@@ -147,7 +151,8 @@ function renderConfig(sections: Map<string, Map<string, string>>): string {
   return `${lines.join('\n')}\n`;
 }
 
-function buildWebConfig(
+/** @internal Shared with wsgiServer.ts. */
+export function buildWebConfig(
   root: string,
   options: HgTestServerOptions,
 ): Map<string, Map<string, string>> {
@@ -470,16 +475,16 @@ export async function startHgServer(
   }
 }
 
-/** A spawned hg serve. */
-interface Spawned {
+/** A spawned hg serve (or hgweb under WSGI). @internal */
+export interface Spawned {
   proc: ChildProcessWithoutNullStreams;
   /** Resolves when the process has exited (or failed to start). */
   exited: Promise<void>;
   hasExited(): boolean;
 }
 
-/** SIGTERM, then SIGKILL after a grace period; resolves once it has exited. */
-async function killAndWait({
+/** SIGTERM, then SIGKILL after a grace period; resolves once it has exited. @internal */
+export async function killAndWait({
   proc,
   exited,
   hasExited,
