@@ -30,7 +30,7 @@ import {
   redactUrl,
   requestCredentials,
 } from '@backstage-mercurial/integration-node';
-import { InputError } from '@backstage/errors';
+import { InputError, NotAllowedError } from '@backstage/errors';
 import path from 'node:path';
 import { CredentialsOnBehalf } from './access';
 
@@ -211,6 +211,34 @@ export function locationOptions(
       }),
     }),
   };
+}
+
+/** Whether an hg failure says the server refused the credentials sent. */
+export function isAccessRefused(error: unknown): boolean {
+  return (
+    error instanceof HgCommandError &&
+    /authorization failed|push not authorized|HTTP Error 40[13]/i.test(
+      error.stderr,
+    )
+  );
+}
+
+/**
+ * The error for a push the server refused: it names the repository and
+ * whose credentials it refused (the task's initiator with `readAs:
+ * caller`), never the credentials.
+ */
+export function pushRefusedError(options: {
+  remoteUrl: string;
+  integration: MercurialIntegration;
+  onBehalfOf?: string;
+  cause: unknown;
+}): NotAllowedError {
+  const who = options.onBehalfOf ?? "the integration's own credentials";
+  return new NotAllowedError(
+    `${options.remoteUrl} refused the push for ${who}: the Mercurial server ${options.integration.config.host} does not let ${options.onBehalfOf ? 'them' : 'them (readAs: service)'} push there`,
+    options.cause,
+  );
 }
 
 /** Whether an hg failure says the repository does not exist. */

@@ -34,7 +34,12 @@ import {
   startAudit,
   taskInitiator,
 } from './access';
-import { locationIntegration, locationOptions } from './locations';
+import {
+  isAccessRefused,
+  locationIntegration,
+  locationOptions,
+  pushRefusedError,
+} from './locations';
 import { MercurialActionOptions, resolveActionOptions } from './options';
 import { workingCopy } from './workspace';
 
@@ -227,6 +232,14 @@ export function createHgPushAction(options: MercurialActionOptions) {
               `Refusing to push to ${remoteUrl}: it would create a new named branch; set the 'branch' input to create it`,
               e,
             );
+          }
+          if (isAccessRefused(e)) {
+            throw pushRefusedError({
+              remoteUrl,
+              integration,
+              onBehalfOf: onBehalfOf?.userEntityRef,
+              cause: e,
+            });
           }
           throw e;
         }

@@ -45,6 +45,8 @@ export interface PublishTarget {
   location: string;
   /** How to run hg against `location`, for reading or for writing. */
   runOptions: RunOptionsFor;
+  /** Whose credentials hg sends (`readAs: caller`: the initiator's). */
+  onBehalfOf?: string;
   /**
    * Creates the repository (over ssh or in localRoot; not possible over
    * HTTP). Resolves to how to undo that, when it can be undone.
@@ -132,6 +134,7 @@ function httpTarget(
   return {
     ...base,
     location: base.remoteUrl,
+    onBehalfOf: onBehalfOf?.userEntityRef,
     runOptions: async purpose => ({
       auth: await hgAuthFor({
         credentials,
