@@ -35,10 +35,14 @@ import {
   mercurialRepositoryCreatePermission,
   mercurialRepositoryPushPermission,
 } from '@backstage-mercurial/plugin-mercurial-common';
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
 import { permissionsServiceFactory } from '@backstage/backend-defaults/permissions';
 import { permissionsRegistryServiceFactory } from '@backstage/backend-defaults/permissionsRegistry';
-import { mockCredentials } from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import {
   AuthorizeResult,
   isPermission,
@@ -168,6 +172,33 @@ const notBobPolicyModule = createBackendModule({
   },
 });
 
+/**
+ * Backstage's mock auth, except that a token one plugin gets for a user to
+ * call another carries the calling plugin as its actor, as the real auth
+ * service's tokens do (the mock drops it, and the permission backend then
+ * takes the catalog's own checks for a user's direct, incomplete request).
+ */
+const authWithActors = createServiceFactory({
+  service: coreServices.auth,
+  deps: { plugin: coreServices.pluginMetadata },
+  factory({ plugin }) {
+    const auth = mockServices.auth({ pluginId: plugin.getId() });
+    const getPluginRequestToken = auth.getPluginRequestToken.bind(auth);
+    auth.getPluginRequestToken = async options => {
+      if (auth.isPrincipal(options.onBehalfOf, 'user')) {
+        return {
+          token: mockCredentials.user.token(
+            options.onBehalfOf.principal.userEntityRef,
+            { actor: { subject: `plugin:${plugin.getId()}` } },
+          ),
+        };
+      }
+      return getPluginRequestToken(options);
+    };
+    return auth;
+  },
+});
+
 /** A minted password (`v1.<expiry>.<hmac>`) or its HMAC part. */
 const MINTED = /v1\.\d+\.[0-9a-f]{64}|[0-9a-f]{64}/;
 
@@ -262,6 +293,7 @@ describe("the task initiator's rights in a real scaffolder", () => {
     let backend: Awaited<ReturnType<typeof startScaffolderBackend>>;
 
     beforeAll(async () => {
+      await fs.ensureDir(path.join(work.path, 'work-caller'));
       backend = await startScaffolderBackend({
         features: [auditor.factory],
         workingDirectory: path.join(work.path, 'work-caller'),
@@ -382,9 +414,11 @@ describe("the task initiator's rights in a real scaffolder", () => {
     let backend: Awaited<ReturnType<typeof startScaffolderBackend>>;
 
     beforeAll(async () => {
+      await fs.ensureDir(path.join(work.path, 'work-permissions'));
       backend = await startScaffolderBackend({
         features: [
           auditor.factory,
+          authWithActors,
           permissionsServiceFactory,
           permissionsRegistryServiceFactory,
           permissionPlugin,
