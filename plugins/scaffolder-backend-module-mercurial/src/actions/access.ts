@@ -70,7 +70,14 @@ export async function taskInitiator(
       userEntityRef = credentials.principal.userEntityRef;
     }
   } else {
-    userEntityRef = ctx.user?.ref;
+    // without the auth service (actions built directly): the principal as
+    // the scaffolder recorded it, else the task's user
+    const principal = credentials.principal as {
+      type?: string;
+      userEntityRef?: string;
+    };
+    userEntityRef =
+      principal?.type === 'user' ? principal.userEntityRef : ctx.user?.ref;
   }
   return { credentials, userEntityRef };
 }

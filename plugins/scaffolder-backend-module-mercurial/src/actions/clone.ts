@@ -42,7 +42,7 @@ export function createHgCloneAction(options: MercurialActionOptions) {
   return createTemplateAction({
     id: 'hg:clone',
     description:
-      'Clones a Mercurial repository into the workspace (over ssh when the integration has it, else over HTTP(S))',
+      'Clones a Mercurial repository into the workspace (over ssh when the integration has it, else over HTTP(S); with readAs: caller always over HTTP(S), as the task initiator)',
     examples,
     supportsDryRun: true,
     schema: {
