@@ -61,7 +61,9 @@ let settings;
 try {
   settings = JSON.parse(await fs.readFile(secretFile, 'utf8'));
 } catch (error) {
-  fail(`cannot read the secret file ${secretFile}: ${error.code ?? 'not JSON'}`);
+  fail(
+    `cannot read the secret file ${secretFile}: ${error.code ?? 'not JSON'}`,
+  );
 }
 if (typeof settings.secret !== 'string' || !settings.secret) {
   fail(`the secret file ${secretFile} has no "secret"`);

@@ -44,5 +44,8 @@ export function mintPassword(secret, user, lifetimeMs, now = Date.now()) {
   const mac = createHmac('sha256', secret)
     .update(`${user}\n${expiry}`, 'utf8')
     .digest('hex');
-  return { password: `v1.${expiry}.${mac}`, expiresAt: new Date(expiry * 1000) };
+  return {
+    password: `v1.${expiry}.${mac}`,
+    expiresAt: new Date(expiry * 1000),
+  };
 }

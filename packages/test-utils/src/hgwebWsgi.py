@@ -21,13 +21,16 @@
 # Settings come as one JSON line on stdin (never in argv, where `ps` would
 # show the passwords and the mint secret):
 #   {"webConf": "/abs/web.conf", "realm": "...", "users": {"alice": "pw"},
-#    "mintSecret": "..." | null}
+#    "mintSecret": "..." | null, "accessLog": "/abs/access.log"}
 # After that line, stdin stays open: the process exits as soon as it reaches
 # EOF (the parent is gone).
 #
 # stdout: one JSON object a line: {"event":"listening","port":N} once, then
 # {"event":"request","method","path","query","user"?,"status"} per answered
-# request, written before the first byte of the response is sent.
+# request. The request lines also go to the file "accessLog" of the settings,
+# each with one write(2) completed before the first byte of the response is
+# sent: a client that has its answer finds the line there (the stdout pipe
+# may be read later than the response socket).
 
 import base64
 import hashlib
@@ -47,9 +50,18 @@ from mercurial.hgweb import hgwebdir  # noqa: E402 (after reading settings)
 _out_lock = threading.Lock()
 
 
+_access_log = os.open(
+    settings['accessLog'], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600
+)
+
+
 def report(event):
     line = json.dumps(event, separators=(',', ':')) + '\n'
     with _out_lock:
+        if event.get('event') == 'request':
+            data = line.encode('utf-8')
+            while data:
+                data = data[os.write(_access_log, data) :]
         sys.stdout.write(line)
         sys.stdout.flush()
 

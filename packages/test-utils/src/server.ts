@@ -138,7 +138,9 @@ export function checkRepositoryName(name: string): void {
  * Renders the web.conf: each value on one line, continuation lines indented.
  * @internal Shared with wsgiServer.ts.
  */
-export function renderConfig(sections: Map<string, Map<string, string>>): string {
+export function renderConfig(
+  sections: Map<string, Map<string, string>>,
+): string {
   const lines = [
     '# Written by @backstage-mercurial/test-utils for hg serve --web-conf',
   ];

@@ -15,7 +15,7 @@
  */
 
 import { spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { closeSync, openSync, promises as fs, readSync } from 'node:fs';
 import { Socket } from 'node:net';
 import path from 'node:path';
 import { ensureHgSupportFiles, findHg, isolatedHgEnv } from './hg';
@@ -133,7 +133,11 @@ export interface HgwebWsgiServer {
    * rules); hgweb applies them from the next request on.
    */
   setAccess(name: string, rules: HgwebAccessRules): Promise<void>;
-  /** Every request answered, in order: what the access log says. */
+  /**
+   * Every request answered, in order: what the access log says. Each entry
+   * is logged before its response is sent, so a request the caller has the
+   * answer to is always included.
+   */
   requests(): HgwebAccessLogEntry[];
   /** Forgets the requests answered so far. */
   clearRequests(): void;
@@ -293,6 +297,65 @@ async function writeAccess(
   await fs.rename(tmp, hgrc);
 }
 
+/**
+ * Reads the server's access log file, synchronously and incrementally: the
+ * server writes each line before it sends the response, so every request a
+ * caller has its answer to is there (unlike on the stdout pipe, which may be
+ * read after the response socket).
+ */
+class AccessLogReader {
+  #fd: number | undefined;
+  #offset = 0;
+  #rest = Buffer.alloc(0);
+  #entries: HgwebAccessLogEntry[] = [];
+
+  constructor(file: string) {
+    this.#fd = openSync(file, 'r');
+  }
+
+  read(): HgwebAccessLogEntry[] {
+    if (this.#fd !== undefined) {
+      const chunk = Buffer.alloc(64 * 1024);
+      for (;;) {
+        const n = readSync(this.#fd, chunk, 0, chunk.length, this.#offset);
+        if (n <= 0) {
+          break;
+        }
+        this.#offset += n;
+        this.#rest = Buffer.concat([this.#rest, chunk.subarray(0, n)]);
+      }
+      const end = this.#rest.lastIndexOf(0x0a);
+      if (end >= 0) {
+        const text = this.#rest.subarray(0, end).toString('utf8');
+        this.#rest = this.#rest.subarray(end + 1);
+        for (const line of text.split('\n')) {
+          const event = JSON.parse(line) as Record<string, unknown>;
+          this.#entries.push({
+            method: String(event.method),
+            path: String(event.path),
+            query: String(event.query),
+            ...(typeof event.user === 'string' && { user: event.user }),
+            status: Number(event.status),
+          });
+        }
+      }
+    }
+    return [...this.#entries];
+  }
+
+  clear(): void {
+    this.read();
+    this.#entries = [];
+  }
+
+  close(): void {
+    if (this.#fd !== undefined) {
+      closeSync(this.#fd);
+      this.#fd = undefined;
+    }
+  }
+}
+
 /** The Python that runs hg (from hg's `#!` line), else `python3`. */
 async function findPython(hg: string): Promise<string[]> {
   let head = '';
@@ -344,6 +407,7 @@ export async function startHgwebWsgi(
   const python = await findPython(hg);
   const stateDir = await createTempDir('hgweb-wsgi-');
   let spawned: Spawned | undefined;
+  let log: AccessLogReader | undefined;
   try {
     for (const user of Object.keys(options.users ?? {})) {
       if (!user || user.includes(':')) {
@@ -418,7 +482,10 @@ export async function startHgwebWsgi(
     let stdout = '';
     let stderr = '';
     let pending = '';
-    let requests: HgwebAccessLogEntry[] = [];
+    const accessLog = path.join(stateDir.path, 'access.log');
+    await fs.writeFile(accessLog, '', { mode: 0o600 });
+    log = new AccessLogReader(accessLog);
+    const accessLogReader = log;
     let onListening: ((port: number) => void) | undefined;
     const keep = (text: string) => text.slice(-MAX_LOG_CHARS);
     proc.stdout.setEncoding('utf8');
@@ -435,15 +502,7 @@ export async function startHgwebWsgi(
         } catch {
           continue; // something else hg printed: only in output()
         }
-        if (event?.event === 'request') {
-          requests.push({
-            method: String(event.method),
-            path: String(event.path),
-            query: String(event.query),
-            ...(typeof event.user === 'string' && { user: event.user }),
-            status: Number(event.status),
-          });
-        } else if (event?.event === 'listening') {
+        if (event?.event === 'listening') {
           onListening?.(Number(event.port));
         }
       }
@@ -458,6 +517,7 @@ export async function startHgwebWsgi(
         realm: 'Mercurial repositories',
         users: options.users ?? {},
         mintSecret: options.mintSecret ?? null,
+        accessLog,
       })}\n`,
     );
 
@@ -571,13 +631,13 @@ export async function startHgwebWsgi(
         }
         await writeAccess(dir, rules);
       },
-      requests: () => [...requests],
-      clearRequests() {
-        requests = [];
-      },
+      requests: () => accessLogReader.read(),
+      clearRequests: () => accessLogReader.clear(),
       stop() {
         stopping ??= (async () => {
           await killAndWait(running);
+          accessLogReader.read(); // what it answered stays readable after stop()
+          accessLogReader.close();
           await stateDir.remove();
         })();
         return stopping;
@@ -588,6 +648,7 @@ export async function startHgwebWsgi(
     if (spawned) {
       await killAndWait(spawned);
     }
+    log?.close();
     await stateDir.remove();
     throw error;
   }
