@@ -20,6 +20,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { mercurialHgwebClientServiceRef } from '@backstage-mercurial/integration-node';
+import { mercurialPermissions } from '@backstage-mercurial/plugin-mercurial-common';
 import { MercurialHistoryService } from './service/MercurialHistoryService';
 import { createRouter } from './service/router';
 
@@ -27,6 +28,9 @@ import { createRouter } from './service/router';
  * Commit history, contributors and repository summaries of entities whose
  * source location is an hg repository, at `/api/mercurial`:
  * `backend.add(import('@backstage-mercurial/plugin-mercurial-backend'))`.
+ * Registers the pack's permissions (`mercurial.history.read` is checked
+ * here, on the entity; create and push by the scaffolder module) and audits
+ * every read (`mercurial-history-read`).
  *
  * @public
  */
@@ -42,6 +46,11 @@ export const mercurialPlugin = createBackendPlugin({
         httpRouter: coreServices.httpRouter,
         catalog: catalogServiceRef,
         hgweb: mercurialHgwebClientServiceRef,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        auth: coreServices.auth,
+        userInfo: coreServices.userInfo,
       },
       async init({
         config,
@@ -51,12 +60,22 @@ export const mercurialPlugin = createBackendPlugin({
         httpRouter,
         catalog,
         hgweb,
+        permissions,
+        permissionsRegistry,
+        auditor,
+        auth,
+        userInfo,
       }) {
+        permissionsRegistry.addPermissions(mercurialPermissions);
         const service = MercurialHistoryService.fromConfig(config, {
           logger,
           cache,
           catalog,
           hgweb,
+          permissions,
+          auditor,
+          auth,
+          userInfo,
         });
         httpRouter.use(await createRouter({ httpAuth, service }));
       },

@@ -21,7 +21,7 @@ import {
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
-import { toRouteError } from './errors';
+import { isRefusal, toRouteError } from './errors';
 
 describe('toRouteError', () => {
   it.each([
@@ -48,5 +48,40 @@ describe('toRouteError', () => {
     ['a plain Error', new Error('boom')],
   ])('leaves a %s as it is', (_, error) => {
     expect(toRouteError(error)).toBe(error);
+  });
+
+  it.each([
+    ['a refused 401', new AuthenticationError('refused (HTTP 401)')],
+    ['a refused 403', new NotAllowedError('refused (HTTP 403)')],
+  ])(
+    "answers %s of the caller's own credentials with 403 naming the repository and host",
+    (_, refusal) => {
+      const error = toRouteError(refusal, {
+        repositoryPath: 'team/payments',
+        host: 'hg.example.com',
+      }) as NotAllowedError;
+      expect(error).toBeInstanceOf(NotAllowedError);
+      expect(error.message).toBe(
+        'you have no read access to team/payments on hg.example.com',
+      );
+      expect(error.cause).toBe(refusal);
+    },
+  );
+
+  it('leaves other errors of a read as the caller as they are', () => {
+    const error = new NotFoundError('no such revision');
+    expect(
+      toRouteError(error, { repositoryPath: 'a', host: 'hg.example.com' }),
+    ).toBe(error);
+  });
+});
+
+describe('isRefusal', () => {
+  it('is a 401 or 403 of the client, nothing else', () => {
+    expect(isRefusal(new AuthenticationError('x'))).toBe(true);
+    expect(isRefusal(new NotAllowedError('x'))).toBe(true);
+    expect(isRefusal(new NotFoundError('x'))).toBe(false);
+    expect(isRefusal(new MercurialServerError('x'))).toBe(false);
+    expect(isRefusal('AuthenticationError')).toBe(false);
   });
 });

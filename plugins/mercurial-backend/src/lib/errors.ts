@@ -15,25 +15,52 @@
  */
 
 import { MercurialServerError } from '@backstage-mercurial/integration-node';
-import { isError } from '@backstage/errors';
+import { isError, NotAllowedError } from '@backstage/errors';
 
 /**
- * The plugin's policy for errors of the hg server: when it refuses the
- * integration's credentials (401 AuthenticationError, 403 NotAllowedError
- * from the shared hgweb client), the routes answer 502, as for any other
- * failure of the server, since the caller's own credentials are not in
- * question and a 401/403 would look like theirs. Every other error (404
- * NotFoundError included) is returned as it is.
+ * Whether an error is the hg server refusing the credentials a request was
+ * made with: 401 (AuthenticationError) or 403 (NotAllowedError) from the
+ * shared hgweb client, after its one retry with refreshed credentials.
  */
-export function toRouteError(error: unknown): unknown {
-  if (
+export function isRefusal(error: unknown): boolean {
+  return (
     isError(error) &&
     (error.name === 'AuthenticationError' || error.name === 'NotAllowedError')
-  ) {
-    // The cause is kept, but not appended to the message it already has.
-    return Object.assign(new MercurialServerError(error.message), {
-      cause: error,
-    });
+  );
+}
+
+/**
+ * The plugin's policy for errors of the hg server.
+ *
+ * A read with the integration's credentials (`readAs: service`, no
+ * `caller`): when the server refuses them (401/403), the routes answer 502,
+ * as for any other failure of the server, since the caller's own
+ * credentials are not in question and a 401/403 would look like theirs.
+ *
+ * A read as the caller (`readAs: caller`, `caller` names the repository and
+ * the integration's host): the server refusing the person's credentials is
+ * their missing right to read the repository, answered 403 with
+ * `you have no read access to <repository> on <host>`.
+ *
+ * Every other error (404 NotFoundError included) is returned as it is.
+ */
+export function toRouteError(
+  error: unknown,
+  caller?: { repositoryPath: string; host: string },
+): unknown {
+  if (!isRefusal(error)) {
+    return error;
   }
-  return error;
+  // The cause is kept, but not appended to the message.
+  if (caller) {
+    return Object.assign(
+      new NotAllowedError(
+        `you have no read access to ${caller.repositoryPath} on ${caller.host}`,
+      ),
+      { cause: error },
+    );
+  }
+  return Object.assign(new MercurialServerError((error as Error).message), {
+    cause: error,
+  });
 }

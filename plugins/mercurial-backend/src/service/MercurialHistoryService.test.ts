@@ -144,6 +144,10 @@ describe('MercurialHistoryService against hg serve', () => {
       { ...DEFAULTS, headCheckTtlMs: 0, ...settings },
       {
         logger: mockServices.logger.mock(),
+        permissions: mockServices.permissions(),
+        auditor: mockServices.auditor.mock(),
+        auth: mockServices.auth(),
+        userInfo: mockServices.userInfo(),
         cache: memoryCache(),
         catalog: catalogServiceMock({ entities }),
         hgweb: MercurialHgwebClient.create({

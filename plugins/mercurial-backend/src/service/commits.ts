@@ -16,6 +16,7 @@
 
 import {
   HgwebChangeset,
+  HgwebRequestOptions,
   NULL_NODE,
   parseHgwebDate,
 } from '@backstage-mercurial/integration-node';
@@ -49,14 +50,14 @@ function toCommit(source: MercurialSource, c: HgwebChangeset): Commit {
 
 /**
  * The commits route: the newest `limit` changesets of the entity's scope
- * (its directory joined with `path`), from the node of `head`; `timeoutMs`
- * of each request to the server.
+ * (its directory joined with `path`), from the node of `head`; `request`,
+ * the options of each request to the server (timeout, on whose behalf).
  */
 export async function getCommits(
   source: MercurialSource,
   head: SourceHead,
   cache: HistoryCache,
-  options: { limit: number; path: string; timeoutMs: number },
+  options: { limit: number; path: string; request: HgwebRequestOptions },
 ): Promise<CommitsResponse> {
   const { state, node } = head;
   const path = joinPaths(source.path, options.path);
@@ -71,7 +72,7 @@ export async function getCommits(
         historyRevset(node, path),
         options.limit,
         historyDescription(source, path),
-        { timeoutMs: options.timeoutMs },
+        options.request,
       );
       return entries.map(c => toCommit(source, c));
     },

@@ -15,6 +15,7 @@
  */
 
 import {
+  HgwebRequestOptions,
   NULL_NODE,
   parseHgwebDate,
 } from '@backstage-mercurial/integration-node';
@@ -78,8 +79,8 @@ function countAuthors(entries: Array<[string, number]>): Contributor[] {
 /**
  * The contributors route: the authors of the entity's scope, most
  * changesets first, over at most `maxCommits` changesets from the node of
- * `head`, those since `since` when it is given; `timeoutMs` of each
- * request to the server.
+ * `head`, those since `since` when it is given; `request`, the options of
+ * each request to the server (timeout, on whose behalf).
  */
 export async function getContributors(
   source: MercurialSource,
@@ -89,7 +90,7 @@ export async function getContributors(
     since?: Date;
     path: string;
     maxCommits: number;
-    timeoutMs: number;
+    request: HgwebRequestOptions;
   },
 ): Promise<ContributorsResponse> {
   const { state, node } = head;
@@ -107,7 +108,7 @@ export async function getContributors(
         historyRevset(node, path),
         max + 1,
         historyDescription(source, path),
-        { timeoutMs: options.timeoutMs },
+        options.request,
       );
       return {
         entries: entries

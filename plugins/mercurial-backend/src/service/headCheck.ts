@@ -15,17 +15,37 @@
  */
 
 import { NotFoundError } from '@backstage/errors';
-import { HgwebRepositoryState } from '@backstage-mercurial/integration-node';
+import {
+  HgwebRepositoryState,
+  HgwebRequestOptions,
+} from '@backstage-mercurial/integration-node';
 import { MercurialSource, SourceHead } from './types';
 
 /** How many head checks are kept before expired ones are swept out. */
 const SWEEP_ABOVE = 1000;
 
+/** Who a head check is made for, and how. */
+export interface HeadCheckOptions {
+  /**
+   * Whose check it is: checks of different scopes are not shared. With
+   * `readAs: caller` the scope is the user, since the check is also their
+   * access check; absent for reads with the integration's credentials.
+   */
+  scope?: string;
+  /** The options of the request (credentials on someone's behalf included). */
+  request?: HgwebRequestOptions;
+  /**
+   * Whether a failed check is remembered like an answered one (for a
+   * refusal of a person's credentials); by default a failed check is not.
+   */
+  remember?: (error: unknown) => boolean;
+}
+
 /**
  * The head check of a source (one wire-protocol `batch` request: lookup of
  * the revision and of tip, heads, bookmarks), shared by concurrent callers
- * and reused for `cache.headCheckTtl` after it answered. A failed check is
- * not reused.
+ * of the same scope and reused for `cache.headCheckTtl` after it answered.
+ * A failed check is not reused, unless `remember` says so.
  */
 export class HeadChecks {
   private readonly states = new Map<
@@ -46,8 +66,11 @@ export class HeadChecks {
    * NotFoundError when the source location names a revision that is not
    * in the repository.
    */
-  async check(source: MercurialSource): Promise<SourceHead> {
-    const state = await this.state(source);
+  async check(
+    source: MercurialSource,
+    options: HeadCheckOptions = {},
+  ): Promise<SourceHead> {
+    const state = await this.state(source, options);
     // A source location without a revision means the head of `default`;
     // a repository without a `default` branch falls back to tip, as hgweb.
     const node =
@@ -60,8 +83,11 @@ export class HeadChecks {
     return { state, node };
   }
 
-  private state(source: MercurialSource): Promise<HgwebRepositoryState> {
-    const key = `${source.repositoryUrl}\n${source.revision}`;
+  private state(
+    source: MercurialSource,
+    options: HeadCheckOptions,
+  ): Promise<HgwebRepositoryState> {
+    const key = `${options.scope ?? ''}\n${source.repositoryUrl}\n${source.revision}`;
     const now = Date.now();
     const entry = this.states.get(key);
     if (entry && entry.expires > now) {
@@ -77,24 +103,24 @@ export class HeadChecks {
     const value = source.client.getState(
       source.repositoryPath,
       source.revision,
-      { timeoutMs: this.options.timeoutMs },
+      { timeoutMs: this.options.timeoutMs, ...options.request },
     );
     // Shared while in flight; reused for the TTL from when it answered.
     const created = { expires: Number.POSITIVE_INFINITY, value };
     this.states.set(key, created);
-    value.then(
-      () => {
-        created.expires = Date.now() + this.options.headCheckTtlMs;
-        if (created.expires <= Date.now()) {
-          this.states.delete(key);
-        }
-      },
-      () => {
-        if (this.states.get(key) === created) {
-          this.states.delete(key);
-        }
-      },
-    );
+    const keep = () => {
+      created.expires = Date.now() + this.options.headCheckTtlMs;
+      if (created.expires <= Date.now() && this.states.get(key) === created) {
+        this.states.delete(key);
+      }
+    };
+    value.then(keep, error => {
+      if (options.remember?.(error)) {
+        keep();
+      } else if (this.states.get(key) === created) {
+        this.states.delete(key);
+      }
+    });
     return value;
   }
 }

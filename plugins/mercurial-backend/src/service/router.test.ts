@@ -57,6 +57,10 @@ function makeService(entities: Entity[]) {
     readMercurialHistorySettings(config),
     {
       logger: mockServices.logger.mock(),
+      permissions: mockServices.permissions(),
+      auditor: mockServices.auditor.mock(),
+      auth: mockServices.auth(),
+      userInfo: mockServices.userInfo(),
       cache: mockServices.cache.mock(),
       catalog: catalogServiceMock({ entities }),
       hgweb: MercurialHgwebClient.create({

@@ -69,7 +69,10 @@ function entityRefOf(req: Request) {
 /**
  * The plugin's routes, validated against `src/schema/openapi.yaml` (which
  * is also served at `/openapi.json`). Errors are thrown and answered by
- * the backend's error handler in Backstage's JSON error shape.
+ * the backend's error handler in Backstage's JSON error shape. Every call
+ * that gets past its parameters and the caller's credentials goes through
+ * {@link MercurialHistoryService.read}: looked up as the caller, authorized
+ * (`mercurial.history.read`) and audited (`mercurial-history-read`).
  */
 export async function createRouter(options: RouterOptions): Promise<Router> {
   const { httpAuth, service } = options;
@@ -81,8 +84,12 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     const limit = parseLimit(queryString(req, 'limit'));
     const path = normalizeRelativePath(queryString(req, 'path'));
     const credentials = await httpAuth.credentials(req);
-    const source = await service.resolveSource(entityRefOf(req), credentials);
-    res.json(await service.getCommits(source, { limit, path }));
+    res.json(
+      await service.read(
+        { route: 'commits', ref: entityRefOf(req), credentials, request: req },
+        (source, reader) => service.getCommits(source, { limit, path }, reader),
+      ),
+    );
   });
 
   router.get(
@@ -91,15 +98,29 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
       const since = parseSince(queryString(req, 'since'));
       const path = normalizeRelativePath(queryString(req, 'path'));
       const credentials = await httpAuth.credentials(req);
-      const source = await service.resolveSource(entityRefOf(req), credentials);
-      res.json(await service.getContributors(source, { since, path }));
+      res.json(
+        await service.read(
+          {
+            route: 'contributors',
+            ref: entityRefOf(req),
+            credentials,
+            request: req,
+          },
+          (source, reader) =>
+            service.getContributors(source, { since, path }, reader),
+        ),
+      );
     },
   );
 
   router.get('/entities/:kind/:namespace/:name/summary', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
-    const source = await service.resolveSource(entityRefOf(req), credentials);
-    res.json(await service.getSummary(source));
+    res.json(
+      await service.read(
+        { route: 'summary', ref: entityRefOf(req), credentials, request: req },
+        (source, reader) => service.getSummary(source, reader),
+      ),
+    );
   });
 
   return router;

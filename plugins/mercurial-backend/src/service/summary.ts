@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { HgwebRequestOptions } from '@backstage-mercurial/integration-node';
 import { HistoryCache } from './cache';
 import { sourceFields } from './source';
 import { MercurialSource, SourceHead, SummaryResponse } from './types';
@@ -26,17 +27,17 @@ type RepositorySummary = Pick<
 
 /**
  * The summary route: the repository's default branch head, branches, tags
- * (without `tip`) and bookmarks (from the head check); `timeoutMs` of each
- * request to the server.
+ * (without `tip`) and bookmarks (from the head check); `request`, the options of each
+ * request to the server (timeout, on whose behalf).
  */
 export async function getSummary(
   source: MercurialSource,
   head: SourceHead,
   cache: HistoryCache,
-  options: { timeoutMs: number },
+  options: { request: HgwebRequestOptions },
 ): Promise<SummaryResponse> {
   const { state, node } = head;
-  const request = { timeoutMs: options.timeoutMs };
+  const { request } = options;
   const summary = await cache.get<RepositorySummary>(
     [source.repositoryUrl, state, 'summary'],
     async () => {
