@@ -32,7 +32,9 @@ import {
   AuthorizeResult,
   BasicPermission,
 } from '@backstage/plugin-permission-common';
-import { JsonObject } from '@backstage/types';
+
+/** The `meta` of the scaffolder's audit events: strings only, never a secret. */
+type AuditMeta = Record<string, string>;
 
 /**
  * Who a task's hg commands and hgweb requests ask credentials for (an
@@ -83,7 +85,9 @@ export async function taskInitiator(
 }
 
 function describeInitiator(initiator: TaskInitiator): string {
-  return initiator.userEntityRef ?? "the task's initiator (not a signed-in user)";
+  return (
+    initiator.userEntityRef ?? "the task's initiator (not a signed-in user)"
+  );
 }
 
 /**
@@ -154,7 +158,7 @@ export async function initiatorOnBehalfOf(options: {
 
 /** An audit event of an action, or nothing without an auditor. */
 export interface ActionAudit {
-  success(meta?: JsonObject): Promise<void>;
+  success(meta?: AuditMeta): Promise<void>;
   fail(error: unknown): Promise<void>;
 }
 
@@ -165,7 +169,7 @@ export interface ActionAudit {
 export async function startAudit(
   auditor: AuditorService | undefined,
   eventId: string,
-  meta: JsonObject,
+  meta: AuditMeta,
 ): Promise<ActionAudit> {
   if (!auditor) {
     return { success: async () => {}, fail: async () => {} };
@@ -185,8 +189,10 @@ export async function startAudit(
 }
 
 /** The meta of an action's audit event, without the fields it lacks. */
-export function auditMeta(fields: Record<string, string | undefined>): JsonObject {
+export function auditMeta(
+  fields: Record<string, string | undefined>,
+): AuditMeta {
   return Object.fromEntries(
     Object.entries(fields).filter(([, v]) => v !== undefined),
-  ) as JsonObject;
+  ) as AuditMeta;
 }
