@@ -34,6 +34,7 @@ import {
   eventually,
   startHgServer,
   HgTestServer,
+  mockAuthWithActorsFactory,
 } from '@backstage-mercurial/test-utils';
 import { stringify as stringifyYaml } from 'yaml';
 import { buildDemoRepositories } from '../scripts/demo-repos';
@@ -140,6 +141,8 @@ describe('example backend', () => {
     const backend = await startTestBackend({
       features: [
         ...backendFeatures,
+        // The permission backend needs on-behalf-of tokens with an actor.
+        mockAuthWithActorsFactory(),
         recordingRootLogger,
         catalogSchedulerProbe,
         rootConfigServiceFactory({

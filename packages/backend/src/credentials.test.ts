@@ -35,6 +35,7 @@ import {
   startOidcProvider,
   startTokenFront,
   TokenFront,
+  mockAuthWithActorsFactory,
 } from '@backstage-mercurial/test-utils';
 import { buildDemoRepositories } from '../scripts/demo-repos';
 import { backendFeatures } from './features';
@@ -187,6 +188,8 @@ process.stdin.on('end', () => {
       const backend = await startTestBackend({
         features: [
           ...backendFeatures,
+          // The permission backend needs on-behalf-of tokens with an actor.
+          mockAuthWithActorsFactory(),
           createServiceFactory({
             service: coreServices.rootLogger,
             deps: {},

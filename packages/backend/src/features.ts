@@ -21,6 +21,8 @@ import scaffolderModuleMercurial from '@backstage-mercurial/plugin-scaffolder-ba
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import permissionPlugin from '@backstage/plugin-permission-backend';
+import permissionModuleAllowAllPolicy from '@backstage/plugin-permission-backend-module-allow-all-policy';
 import techdocsPlugin from '@backstage/plugin-techdocs-backend';
 
 /**
@@ -43,4 +45,10 @@ export const backendFeatures = [
   techdocsPlugin,
   // commit history, contributors and summaries: /api/mercurial/entities/...
   mercurialPlugin,
+  // Backstage's permission framework, as a new app has it: the Mercurial
+  // permissions (mercurial.history.read, mercurial.repository.create/push)
+  // are decided by the policy; replace allow-all with your own (README:
+  // "Who sees what").
+  permissionPlugin,
+  permissionModuleAllowAllPolicy,
 ];

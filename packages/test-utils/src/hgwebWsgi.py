@@ -203,6 +203,10 @@ class AuthMiddleware:
 class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a burst of more concurrent
+    # connections has the rest dropped and retried by the client a second
+    # later. Production servers (Apache, gunicorn) listen with 100 or more.
+    request_queue_size = 128
 
 
 class QuietHandler(WSGIRequestHandler):

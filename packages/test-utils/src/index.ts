@@ -59,6 +59,21 @@ export type {
 } from './sshServer';
 export { recordingAuditor } from './auditor';
 export type { RecordedAuditEvent } from './auditor';
+// Helpers of the benchmarks (`yarn bench`): timings, tables, RSS sampling.
+export {
+  countFiles,
+  gc,
+  markdownTable,
+  median,
+  megabytes,
+  now,
+  seconds,
+  silentLogger,
+  sleep,
+  spread,
+  startRssSampler,
+} from './bench';
+export type { Row } from './bench';
 export {
   hgwebCredentialCommandPath,
   mintHgwebPassword,
@@ -71,3 +86,4 @@ export type {
   HgwebWsgiServer,
   HgwebWsgiServerOptions,
 } from './wsgiServer';
+export { mockAuthWithActorsFactory } from './mockAuth';

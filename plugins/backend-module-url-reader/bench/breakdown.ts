@@ -50,7 +50,7 @@ import {
   silentLogger,
   sleep,
   startRssSampler,
-} from './lib/util';
+} from '@backstage-mercurial/test-utils';
 
 const STEPS = {
   download: 'fetch of the archive only, bytes dropped (hg serve + HTTP)',

@@ -80,7 +80,7 @@ import {
   sleep,
   spread,
   startRssSampler,
-} from './lib/util';
+} from '@backstage-mercurial/test-utils';
 
 const REPS = Number(process.env.BENCH_REPS) || undefined;
 const REPS_SUBTREE = REPS ?? 7;

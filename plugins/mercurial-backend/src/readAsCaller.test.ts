@@ -94,6 +94,7 @@ describe('readAs: caller', () => {
   let work: { path: string; remove(): Promise<void> };
   let backend: TestBackend;
   let base: string;
+  let mintLog: string;
 
   const tokenOf = (user: string) =>
     mockCredentials.user.token(`user:default/${user}`);
@@ -128,9 +129,11 @@ describe('readAs: caller', () => {
       });
     }
     work = await createTempDir('mercurial-backend-caller-');
+    mintLog = path.join(work.path, 'mints.log');
     const secretFile = await writeHgwebMintSecret(work.path, {
       secret,
       serviceUser: 'backstage',
+      logFile: mintLog,
     });
     hg = await startHgwebWsgi({
       mintSecret: secret,
@@ -327,6 +330,15 @@ describe('readAs: caller', () => {
     const all = [...seen, ...hg.requests()];
     expect(all.length).toBeGreaterThan(0);
     expect(new Set(all.map(r => r.user))).toEqual(new Set(READERS));
+  });
+
+  it('mints once per person (bob once more, after the refusal), never for the service', async () => {
+    const mints = (await fs.readFile(mintLog, 'utf8'))
+      .trim()
+      .split('\n')
+      .map(line => JSON.parse(line).user)
+      .sort();
+    expect(mints).toEqual(['alice', 'bob', 'bob', 'carol', 'dave', 'erin']);
   });
 
   it('audits every view in the name of the person, with the entity, repository and node', () => {

@@ -21,6 +21,10 @@ import {
   mercurialHgwebClientServiceRef,
 } from '@backstage-mercurial/integration-node';
 import {
+  mercurialRepositoryCreatePermission,
+  mercurialRepositoryPushPermission,
+} from '@backstage-mercurial/plugin-mercurial-common';
+import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
@@ -34,7 +38,10 @@ import { createHgPushAction } from './actions/push';
  * The scaffolder module that registers `publish:hg`, `hg:clone`,
  * `hg:commit` and `hg:push`. Their hg commands get their HTTP(S)
  * credentials from `mercurialCredentialsServiceRef`, and publish:hg reads
- * the server through `mercurialHgwebClientServiceRef`.
+ * the server through `mercurialHgwebClientServiceRef`. It registers the
+ * permissions `mercurial.repository.create` (checked by publish:hg) and
+ * `mercurial.repository.push` (hg:push) for the task's initiator, and audits
+ * publishes and pushes through `coreServices.auditor`.
  *
  * @public
  */
@@ -49,11 +56,41 @@ export const scaffolderModuleMercurial = createBackendModule({
         logger: coreServices.logger,
         credentials: mercurialCredentialsServiceRef,
         hgweb: mercurialHgwebClientServiceRef,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        auth: coreServices.auth,
+        userInfo: coreServices.userInfo,
       },
-      async init({ scaffolder, config, logger, credentials, hgweb }) {
+      async init({
+        scaffolder,
+        config,
+        logger,
+        credentials,
+        hgweb,
+        permissions,
+        permissionsRegistry,
+        auditor,
+        auth,
+        userInfo,
+      }) {
+        permissionsRegistry.addPermissions([
+          mercurialRepositoryCreatePermission,
+          mercurialRepositoryPushPermission,
+        ]);
         const integrations = MercurialIntegrations.fromConfig(config);
         const runner = new HgRunner({ logger });
-        const options = { integrations, config, runner, credentials, hgweb };
+        const options = {
+          integrations,
+          config,
+          runner,
+          credentials,
+          hgweb,
+          permissions,
+          auditor,
+          auth,
+          userInfo,
+        };
         scaffolder.addActions(
           createPublishMercurialAction(options),
           createHgCloneAction(options),

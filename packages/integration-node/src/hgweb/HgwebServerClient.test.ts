@@ -357,6 +357,41 @@ describe('HgwebServerClient requests', () => {
     ]);
   });
 
+  it('asks for the credentials of the person a request is made for, the refresh after a 401 included', async () => {
+    let refused = false;
+    const own = await start((_req, res) => {
+      if (!refused) {
+        refused = true;
+        res.writeHead(401, { 'WWW-Authenticate': 'Basic' }).end();
+      } else {
+        res.end('ok');
+      }
+    });
+    const { client, credentials } = clientFor(
+      { host: own.host, baseUrl: own.url },
+      staticCredentials({ type: 'basic', username: 'alice', password: 'p' }),
+    );
+    const alice = {
+      userEntityRef: 'user:default/alice',
+      ownershipEntityRefs: ['user:default/alice'],
+    };
+    await expect(
+      client.getText(`${own.url}/team/a`, 'a page', { onBehalfOf: alice }),
+    ).resolves.toBe('ok');
+    await client.getText(`${own.url}/team/b`, 'a page');
+    expect(credentials.asked).toEqual([
+      { url: `${own.url}/team/a`, purpose: 'read', onBehalfOf: alice },
+      {
+        url: `${own.url}/team/a`,
+        purpose: 'read',
+        onBehalfOf: alice,
+        refresh: true,
+        refused: { type: 'basic', username: 'alice', password: 'p' },
+      },
+      { url: `${own.url}/team/b`, purpose: 'read' },
+    ]);
+  });
+
   it('maps refusals, missing things, failures and timeouts to errors naming the host and what the server said', async () => {
     const server = await start((req, res) => {
       if (req.url === '/denied') {

@@ -540,17 +540,20 @@ export class HgwebServerClient {
   /**
    * Waits until the server serves `node` in a repository (hgweb may take a
    * while to notice a new repository or changeset), polling with a growing
-   * delay, at most `timeoutMs`.
+   * delay, at most `timeoutMs`; with `onBehalfOf`, with that person's
+   * credentials.
    *
    * @returns whether it did in time
    * @throws the error of `signal` when it aborts
    */
-  async waitForNode(options: {
-    repositoryPath: string;
-    node: string;
-    timeoutMs: number;
-    signal?: AbortSignal;
-  }): Promise<boolean> {
+  async waitForNode(
+    options: {
+      repositoryPath: string;
+      node: string;
+      timeoutMs: number;
+      signal?: AbortSignal;
+    } & Pick<HgwebRequestOptions, 'onBehalfOf' | 'auditor'>,
+  ): Promise<boolean> {
     const deadline = Date.now() + options.timeoutMs;
     let delay = 250;
     for (;;) {
@@ -558,6 +561,8 @@ export class HgwebServerClient {
         const node = await this.lookup(options.repositoryPath, options.node, {
           signal: options.signal,
           timeoutMs: Math.max(1000, deadline - Date.now()),
+          onBehalfOf: options.onBehalfOf,
+          auditor: options.auditor,
         });
         if (node === options.node) {
           return true;

@@ -46,7 +46,8 @@ export interface FinishedTask {
  * module, plus `features`: the catalog reads `locations` (processing every
  * second) and accepts the kinds of `allow`; `integrations` are the
  * `integrations.mercurial` entries. And how to run a template in it through
- * the scaffolder's REST API, as the frontend does.
+ * the scaffolder's REST API, as the frontend does; `config` adds top-level
+ * config keys (e.g. `permission`).
  */
 export async function startScaffolderBackend(options: {
   workingDirectory: string;
@@ -54,6 +55,7 @@ export async function startScaffolderBackend(options: {
   locations: Array<{ type: string; target: string }>;
   allow: string[];
   features?: BackendFeature[];
+  config?: JsonObject;
 }) {
   const backend: TestBackend = await startTestBackend({
     features: [
@@ -64,6 +66,7 @@ export async function startScaffolderBackend(options: {
       ...(options.features ?? []),
       mockServices.rootConfig.factory({
         data: {
+          ...options.config,
           backend: { workingDirectory: options.workingDirectory },
           integrations: { mercurial: options.integrations },
           catalog: {
@@ -80,29 +83,43 @@ export async function startScaffolderBackend(options: {
   const catalog = new CatalogClient({
     discoveryApi: { getBaseUrl: async id => `${base}/${id}` },
   });
-  const api = async (urlPath: string, init: RequestInit = {}) => {
+  const api = async (
+    urlPath: string,
+    init: RequestInit = {},
+    as: string = token,
+  ) => {
     const response = await fetch(`${base}/scaffolder/v2/${urlPath}`, {
       ...init,
       headers: {
         'Content-Type': 'application/json',
-        Authorization: `Bearer ${token}`,
+        Authorization: `Bearer ${as}`,
       },
     });
     return { status: response.status, body: await response.json() };
   };
 
-  /** Runs a template (once the catalog has it) to its end. */
+  /**
+   * Runs a template (once the catalog has it) to its end, started with
+   * `startedWith`'s token (default the mock user's): the scaffolder records
+   * the task's initiator from it, e.g.
+   * `mockCredentials.user.token('user:default/bob')`.
+   */
   async function runTask(
     templateRef: string,
     values: JsonObject,
+    startedWith: string = token,
   ): Promise<FinishedTask> {
     await eventually(`${templateRef} in the catalog`, () =>
       catalog.getEntityByRef(templateRef, { token }),
     );
-    const created = await api('tasks', {
-      method: 'POST',
-      body: JSON.stringify({ templateRef, values }),
-    });
+    const created = await api(
+      'tasks',
+      {
+        method: 'POST',
+        body: JSON.stringify({ templateRef, values }),
+      },
+      startedWith,
+    );
     if (created.status !== 201) {
       throw new Error(`Creating the task answered ${created.status}`);
     }
@@ -124,5 +141,5 @@ export async function startScaffolderBackend(options: {
     };
   }
 
-  return { backend, catalog, token, runTask };
+  return { backend, catalog, token, base, runTask };
 }

@@ -25,6 +25,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { examples } from './clone.examples';
+import { initiatorOnBehalfOf, taskInitiator } from './access';
 import { hgAuthFor, sshRepositoryUrl } from './locations';
 import { MercurialActionOptions, resolveActionOptions } from './options';
 import { parseRepoUrl } from './repoUrl';
@@ -36,11 +37,12 @@ import { workspaceDir } from './workspace';
  * @public
  */
 export function createHgCloneAction(options: MercurialActionOptions) {
-  const { integrations, runner, credentials } = resolveActionOptions(options);
+  const resolved = resolveActionOptions(options);
+  const { integrations, runner, credentials, auditor } = resolved;
   return createTemplateAction({
     id: 'hg:clone',
     description:
-      'Clones a Mercurial repository into the workspace (over ssh when the integration has it, else over HTTP(S))',
+      'Clones a Mercurial repository into the workspace (over ssh when the integration has it, else over HTTP(S); with readAs: caller always over HTTP(S), as the task initiator)',
     examples,
     supportsDryRun: true,
     schema: {
@@ -86,7 +88,18 @@ export function createHgCloneAction(options: MercurialActionOptions) {
           `Cannot clone into '${input.targetPath ?? './'}': it is not empty`,
         );
       }
-      const sshUrl = sshRepositoryUrl(integration, repositoryPath);
+      // readAs: caller: over HTTP(S) as the initiator (ssh would read as
+      // the backend)
+      const onBehalfOf = await initiatorOnBehalfOf({
+        action: 'hg:clone',
+        integration,
+        initiator: await taskInitiator(ctx, resolved.auth),
+        auth: resolved.auth,
+        userInfo: resolved.userInfo,
+      });
+      const sshUrl = onBehalfOf
+        ? undefined
+        : sshRepositoryUrl(integration, repositoryPath);
       let source: string;
       let runOptions: HgRunOptions;
       if (sshUrl) {
@@ -101,6 +114,8 @@ export function createHgCloneAction(options: MercurialActionOptions) {
             integration,
             url: source,
             purpose: 'read',
+            onBehalfOf,
+            auditor,
           }),
         };
       }

@@ -17,6 +17,7 @@
 import {
   MercurialIntegration,
   MercurialIntegrations,
+  parseMercurialUrl,
 } from '@backstage-mercurial/integration';
 import {
   getHgAuth,
@@ -27,9 +28,11 @@ import {
   MercurialCredentialsPurpose,
   MercurialCredentialsService,
   redactUrl,
+  requestCredentials,
 } from '@backstage-mercurial/integration-node';
-import { InputError } from '@backstage/errors';
+import { InputError, NotAllowedError } from '@backstage/errors';
 import path from 'node:path';
+import { CredentialsOnBehalf } from './access';
 
 /** The ssh URL of a repository, for an integration with `ssh`. */
 export function sshRepositoryUrl(
@@ -65,19 +68,28 @@ export function localRepositoryDir(
 /**
  * The `[auth]` entry for an hg command that talks to `url` over HTTP(S),
  * with the credentials the service gives for it (none when it gives none:
- * never the static ones of the config behind its back).
+ * never the static ones of the config behind its back); with `onBehalfOf`,
+ * that person's, recorded through `auditor` (`mercurial-credentials-issued`).
  */
-export async function hgAuthFor(options: {
-  credentials: MercurialCredentialsService;
-  integration: MercurialIntegration;
-  url: string;
-  purpose: MercurialCredentialsPurpose;
-}): Promise<HgAuth[] | undefined> {
-  const credentials = await options.credentials.getCredentials({
-    url: options.url,
-    purpose: options.purpose,
-    minValidityMs: HG_COMMAND_MIN_VALIDITY_MS,
-  });
+export async function hgAuthFor(
+  options: {
+    credentials: MercurialCredentialsService;
+    integration: MercurialIntegration;
+    url: string;
+    purpose: MercurialCredentialsPurpose;
+  } & CredentialsOnBehalf,
+): Promise<HgAuth[] | undefined> {
+  const { onBehalfOf } = options;
+  const credentials = await requestCredentials(
+    options.credentials,
+    {
+      url: options.url,
+      purpose: options.purpose,
+      minValidityMs: HG_COMMAND_MIN_VALIDITY_MS,
+      ...(onBehalfOf && { onBehalfOf }),
+    },
+    options.auditor,
+  );
   const auth = getHgAuth(options.integration.config, credentials);
   return auth ? [auth] : undefined;
 }
@@ -90,31 +102,36 @@ export type RunOptionsFor = (
   purpose: MercurialCredentialsPurpose,
 ) => Promise<HgRunOptions>;
 
+/** How hg reaches a push/pull location. */
+export type LocationTransport = 'http' | 'ssh' | 'local';
+
 /**
  * The integration a push/pull location belongs to: an http(s) URL under a
  * `baseUrl`, an ssh URL under an `ssh.url`, or a directory under a
- * `localRoot`; and how to run hg against it (over HTTP(S), with the
- * credentials the service gives).
+ * `localRoot`; the repository's path in it (best effort, for audit events;
+ * `''` when it cannot tell) and how hg reaches it.
  */
-export function locationOptions(
+export function locationIntegration(
   location: string,
   integrations: MercurialIntegrations,
-  credentials: MercurialCredentialsService,
-): { integration: MercurialIntegration; runOptions: RunOptionsFor } {
+): {
+  integration: MercurialIntegration;
+  repositoryPath: string;
+  transport: LocationTransport;
+} {
   if (/^https?:\/\//i.test(location)) {
     const integration = integrations.byUrl(location);
     if (integration) {
-      return {
-        integration,
-        runOptions: async purpose => ({
-          auth: await hgAuthFor({
-            credentials,
-            integration,
-            url: redactUrl(location),
-            purpose,
-          }),
-        }),
-      };
+      let repositoryPath = '';
+      try {
+        repositoryPath = parseMercurialUrl(
+          redactUrl(location),
+          integration.config,
+        ).repositoryPath;
+      } catch {
+        // a URL the parser does not know: the audit event names no path
+      }
+      return { integration, repositoryPath, transport: 'http' };
     }
   } else if (/^ssh:\/\//i.test(location)) {
     const integration = integrations
@@ -126,9 +143,10 @@ export function locationOptions(
             location.startsWith(`${i.config.ssh.url}/`)),
       );
     if (integration?.config.ssh) {
-      const { privateKey, knownHosts } = integration.config.ssh;
-      const ssh = { privateKey, knownHosts };
-      return { integration, runOptions: async () => ({ ssh }) };
+      const repositoryPath = location
+        .slice(integration.config.ssh.url.length)
+        .replace(/^\/+|\/+$/g, '');
+      return { integration, repositoryPath, transport: 'ssh' };
     }
   } else if (path.isAbsolute(location)) {
     const integration = integrations
@@ -139,11 +157,87 @@ export function locationOptions(
           location.startsWith(`${path.resolve(i.config.localRoot)}${path.sep}`),
       );
     if (integration) {
-      return { integration, runOptions: async () => ({}) };
+      const repositoryPath = path
+        .relative(path.resolve(integration.config.localRoot!), location)
+        .split(path.sep)
+        .join('/');
+      return { integration, repositoryPath, transport: 'local' };
     }
   }
   throw new InputError(
     `'${redactUrl(location)}' belongs to no integrations.mercurial entry (not under a baseUrl, ssh.url or localRoot); add one to push there`,
+  );
+}
+
+/**
+ * The integration a push/pull location belongs to (see
+ * {@link locationIntegration}) and how to run hg against it: over HTTP(S)
+ * with the credentials the service gives (with `onBehalfOf`, that person's);
+ * over ssh with the integration's key, or on its `localRoot`. Those two act
+ * as the backend, so an entry with `readAs: caller` refuses them.
+ */
+export function locationOptions(
+  location: string,
+  integrations: MercurialIntegrations,
+  credentials: MercurialCredentialsService,
+  onBehalf: CredentialsOnBehalf = {},
+): { integration: MercurialIntegration; runOptions: RunOptionsFor } {
+  const { integration, transport } = locationIntegration(
+    location,
+    integrations,
+  );
+  if (transport !== 'http' && integration.config.readAs === 'caller') {
+    throw new InputError(
+      `Cannot use '${redactUrl(location)}': the integrations.mercurial entry for ${integration.config.host} has readAs: caller, so hg talks to it over HTTP(S) as the task's initiator; ${transport === 'ssh' ? 'ssh' : 'localRoot'} would act as the backend instead. Use the repository's ${integration.config.baseUrl} URL`,
+    );
+  }
+  if (transport === 'ssh') {
+    const { privateKey, knownHosts } = integration.config.ssh!;
+    const ssh = { privateKey, knownHosts };
+    return { integration, runOptions: async () => ({ ssh }) };
+  }
+  if (transport === 'local') {
+    return { integration, runOptions: async () => ({}) };
+  }
+  return {
+    integration,
+    runOptions: async purpose => ({
+      auth: await hgAuthFor({
+        credentials,
+        integration,
+        url: redactUrl(location),
+        purpose,
+        ...onBehalf,
+      }),
+    }),
+  };
+}
+
+/** Whether an hg failure says the server refused the credentials sent. */
+export function isAccessRefused(error: unknown): boolean {
+  return (
+    error instanceof HgCommandError &&
+    /authorization failed|push not authorized|HTTP Error 40[13]/i.test(
+      error.stderr,
+    )
+  );
+}
+
+/**
+ * The error for a push the server refused: it names the repository and
+ * whose credentials it refused (the task's initiator with `readAs:
+ * caller`), never the credentials.
+ */
+export function pushRefusedError(options: {
+  remoteUrl: string;
+  integration: MercurialIntegration;
+  onBehalfOf?: string;
+  cause: unknown;
+}): NotAllowedError {
+  const who = options.onBehalfOf ?? "the integration's own credentials";
+  return new NotAllowedError(
+    `${options.remoteUrl} refused the push for ${who}: the Mercurial server ${options.integration.config.host} does not let ${options.onBehalfOf ? 'them' : 'them (readAs: service)'} push there`,
+    options.cause,
   );
 }
 

@@ -20,6 +20,12 @@ import {
   MercurialCredentialsService,
   MercurialHgwebClient,
 } from '@backstage-mercurial/integration-node';
+import {
+  AuditorService,
+  AuthService,
+  PermissionsService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 
 /**
@@ -48,6 +54,27 @@ export interface MercurialActionOptions {
   hgweb?: MercurialHgwebClient;
   /** How long publish:hg waits for the server's HTTP side (default 60 s). */
   publishWaitMs?: number;
+  /**
+   * Authorizes `mercurial.repository.create` (publish:hg) and
+   * `mercurial.repository.push` (hg:push) for the task's initiator. The
+   * module passes `coreServices.permissions`; without it (actions built
+   * directly) nothing is checked, as with Backstage's allow-all policy.
+   */
+  permissions?: PermissionsService;
+  /**
+   * Records `mercurial-repository-publish`, `mercurial-repository-push` and
+   * the credentials issued for a person (`mercurial-credentials-issued`).
+   * The module passes `coreServices.auditor`; without it nothing is
+   * recorded.
+   */
+  auditor?: AuditorService;
+  /**
+   * With `userInfo`: who the task's initiator is, for the entries with
+   * `readAs: caller` (which fail closed without them). The module passes
+   * `coreServices.auth` and `coreServices.userInfo`.
+   */
+  auth?: AuthService;
+  userInfo?: UserInfoService;
 }
 
 /** The options with their defaults filled in. */

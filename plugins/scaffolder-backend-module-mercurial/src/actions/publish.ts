@@ -14,10 +14,20 @@
  * limitations under the License.
  */
 
+import { getMercurialRepositoryUrl } from '@backstage-mercurial/integration';
+import { MERCURIAL_AUDIT_EVENTS } from '@backstage-mercurial/integration-node';
+import { mercurialRepositoryCreatePermission } from '@backstage-mercurial/plugin-mercurial-common';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'fs-extra';
 import path from 'node:path';
+import {
+  auditMeta,
+  authorizeInitiator,
+  initiatorOnBehalfOf,
+  startAudit,
+  taskInitiator,
+} from './access';
 import { commitAuthor } from './author';
 import { MercurialActionOptions, resolveActionOptions } from './options';
 import { examples } from './publish.examples';
@@ -30,13 +40,15 @@ import { workspaceDir } from './workspace';
 /**
  * `publish:hg`: creates a Mercurial repository (over ssh, or in the
  * integration's `localRoot`; over HTTP it must exist and be empty), commits
- * the workspace to it and pushes.
+ * the workspace to it and pushes. The task's initiator needs
+ * `mercurial.repository.create`; with `readAs: caller`, it reads and pushes
+ * over HTTP(S) as the initiator. Audited as `mercurial-repository-publish`.
  *
  * @public
  */
 export function createPublishMercurialAction(options: MercurialActionOptions) {
   const resolved = resolveActionOptions(options);
-  const { integrations, config, runner } = resolved;
+  const { integrations, config, runner, auditor } = resolved;
   return createTemplateAction({
     id: 'publish:hg',
     description:
@@ -121,22 +133,57 @@ export function createPublishMercurialAction(options: MercurialActionOptions) {
         integrations,
       );
       const branch = input.defaultBranch ?? 'default';
-      const author = commitAuthor(config, input);
-      const sourceDir = workspaceDir(
-        ctx.workspacePath,
-        input.sourcePath ?? './',
+      const initiator = await taskInitiator(ctx, resolved.auth);
+      // every attempt is audited, a denied one included; a dry run changes
+      // nothing, so it is not
+      const audit = await startAudit(
+        ctx.isDryRun ? undefined : auditor,
+        MERCURIAL_AUDIT_EVENTS.repositoryPublish,
+        auditMeta({
+          onBehalfOf: initiator.userEntityRef,
+          taskId: ctx.task?.id,
+          host: integration.config.host,
+          repository: repositoryPath,
+          branch,
+          remoteUrl: getMercurialRepositoryUrl(
+            integration.config,
+            repositoryPath,
+          ),
+        }),
       );
-      if (!(await fs.pathExists(sourceDir))) {
-        throw new InputError(
-          `sourcePath '${input.sourcePath}' does not exist in the workspace`,
-        );
-      }
-
-      // Commit in a directory of our own (the workspace stays as it was),
-      // removed when the action ends, also when it fails: the scaffolder
-      // removes it only after a step that succeeds.
-      const tmpDir = await ctx.createTemporaryDirectory();
+      let tmpDir: string | undefined;
       try {
+        // before anything is made or pushed
+        await authorizeInitiator({
+          action: 'publish:hg',
+          permission: mercurialRepositoryCreatePermission,
+          initiator,
+          permissions: resolved.permissions,
+        });
+        const onBehalfOf = ctx.isDryRun
+          ? undefined
+          : await initiatorOnBehalfOf({
+              action: 'publish:hg',
+              integration,
+              initiator,
+              auth: resolved.auth,
+              userInfo: resolved.userInfo,
+            });
+        const author = commitAuthor(config, input);
+        const sourceDir = workspaceDir(
+          ctx.workspacePath,
+          input.sourcePath ?? './',
+        );
+        if (!(await fs.pathExists(sourceDir))) {
+          throw new InputError(
+            `sourcePath '${input.sourcePath}' does not exist in the workspace`,
+          );
+        }
+
+        // Commit in a directory of our own (the workspace stays as it was),
+        // removed when the action ends, also when it fails: the scaffolder
+        // removes it only after a step that succeeds.
+        tmpDir = await ctx.createTemporaryDirectory();
         const repoDir = path.join(tmpDir, 'repo');
         const commitHash = await commitCopy({
           sourceDir,
@@ -170,14 +217,22 @@ export function createPublishMercurialAction(options: MercurialActionOptions) {
             bookmark: input.bookmark,
             logger: ctx.logger,
             signal: ctx.signal,
+            onBehalfOf,
+            auditor,
           });
         }
         ctx.output('remoteUrl', outputs.remoteUrl);
         ctx.output('repoContentsUrl', outputs.repoContentsUrl);
         ctx.output('commitHash', outputs.commitHash);
         ctx.output('catalogInfoUrl', outputs.catalogInfoUrl);
+        await audit.success({ node: commitHash });
+      } catch (error) {
+        await audit.fail(error);
+        throw error;
       } finally {
-        await fs.remove(tmpDir);
+        if (tmpDir) {
+          await fs.remove(tmpDir);
+        }
       }
     },
   });

@@ -17,15 +17,29 @@
 import {
   HgCommandError,
   hgCommands,
+  MERCURIAL_AUDIT_EVENTS,
   redactUrl,
   runHgCommand,
 } from '@backstage-mercurial/integration-node';
+import { mercurialRepositoryPushPermission } from '@backstage-mercurial/plugin-mercurial-common';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { checkOutgoing, switchToBranch } from './branch';
 import { examples } from './push.examples';
 import { commitAuthor } from './author';
-import { locationOptions } from './locations';
+import {
+  auditMeta,
+  authorizeInitiator,
+  initiatorOnBehalfOf,
+  startAudit,
+  taskInitiator,
+} from './access';
+import {
+  isAccessRefused,
+  locationIntegration,
+  locationOptions,
+  pushRefusedError,
+} from './locations';
 import { MercurialActionOptions, resolveActionOptions } from './options';
 import { workingCopy } from './workspace';
 
@@ -35,8 +49,8 @@ import { workingCopy } from './workspace';
  * @public
  */
 export function createHgPushAction(options: MercurialActionOptions) {
-  const { integrations, config, runner, credentials } =
-    resolveActionOptions(options);
+  const resolved = resolveActionOptions(options);
+  const { integrations, config, runner, credentials, auditor } = resolved;
   return createTemplateAction({
     id: 'hg:push',
     description:
@@ -89,105 +103,156 @@ export function createHgPushAction(options: MercurialActionOptions) {
           `'${input.path ?? './'}' has no default push location; give a destination`,
         );
       }
-      const { runOptions } = locationOptions(
+      const remoteUrl = redactUrl(destination);
+      const { integration, repositoryPath } = locationIntegration(
         destination,
         integrations,
-        credentials,
       );
-      const remoteUrl = redactUrl(destination);
-      // the names are checked before anything runs
-      const setBookmark = input.bookmark
-        ? hgCommands.bookmark({ name: input.bookmark })
-        : undefined;
-      if (input.branch) {
-        hgCommands.branch({ name: input.branch });
-      }
+      const initiator = await taskInitiator(ctx, resolved.auth);
+      // every attempt is audited, a denied one included; a dry run changes
+      // nothing, so it is not
+      const audit = await startAudit(
+        ctx.isDryRun ? undefined : auditor,
+        MERCURIAL_AUDIT_EVENTS.repositoryPush,
+        auditMeta({
+          onBehalfOf: initiator.userEntityRef,
+          taskId: ctx.task?.id,
+          host: integration.config.host,
+          repository: repositoryPath,
+          branch: input.branch,
+          remoteUrl,
+        }),
+      );
+      try {
+        // before anything else (hg path above only read the working copy)
+        await authorizeInitiator({
+          action: 'hg:push',
+          permission: mercurialRepositoryPushPermission,
+          initiator,
+          permissions: resolved.permissions,
+        });
+        const onBehalfOf = await initiatorOnBehalfOf({
+          action: 'hg:push',
+          integration,
+          initiator,
+          auth: resolved.auth,
+          userInfo: resolved.userInfo,
+        });
+        const { runOptions } = locationOptions(
+          destination,
+          integrations,
+          credentials,
+          { onBehalfOf, auditor },
+        );
+        // the names are checked before anything runs
+        const setBookmark = input.bookmark
+          ? hgCommands.bookmark({ name: input.bookmark })
+          : undefined;
+        if (input.branch) {
+          hgCommands.branch({ name: input.branch });
+        }
 
-      if (ctx.isDryRun) {
-        const node = await runHgCommand(runner, hgCommands.node(), {
+        if (ctx.isDryRun) {
+          const node = await runHgCommand(runner, hgCommands.node(), {
+            cwd: dir,
+          });
+          ctx.logger.info(
+            `Dry run: would push ${node}${
+              input.branch ? ` on branch '${input.branch}'` : ''
+            } to ${remoteUrl}`,
+          );
+          ctx.output('remoteUrl', remoteUrl);
+          ctx.output('commitHash', node);
+          return;
+        }
+
+        if (input.branch || input.bookmark) {
+          // Only . and its ancestors are pushed; with a branch or a bookmark,
+          // they must not change anything else on the server.
+          const outgoing = await runHgCommand(
+            runner,
+            hgCommands.outgoing({ destination, revision: '.' }),
+            { ...(await runOptions('read')), cwd: dir, signal: ctx.signal },
+          );
+          checkOutgoing({
+            outgoing,
+            branch: input.branch,
+            bookmark: input.bookmark,
+            remoteUrl,
+          });
+        }
+        if (input.branch && (await switchToBranch(runner, dir, input.branch))) {
+          // A branch starts with a commit; pending changes go into it.
+          await runHgCommand(
+            runner,
+            hgCommands.commit({
+              message: `Create branch ${input.branch}`,
+              user: commitAuthor(config, {}),
+              addRemove: true,
+            }),
+            { cwd: dir },
+          );
+        }
+        if (setBookmark) {
+          await runHgCommand(runner, setBookmark, { cwd: dir });
+        }
+        const commitHash = await runHgCommand(runner, hgCommands.node(), {
           cwd: dir,
         });
-        ctx.logger.info(
-          `Dry run: would push ${node}${
-            input.branch ? ` on branch '${input.branch}'` : ''
-          } to ${remoteUrl}`,
-        );
-        ctx.output('remoteUrl', remoteUrl);
-        ctx.output('commitHash', node);
-        return;
-      }
-
-      if (input.branch || input.bookmark) {
-        // Only . and its ancestors are pushed; with a branch or a bookmark,
-        // they must not change anything else on the server.
-        const outgoing = await runHgCommand(
-          runner,
-          hgCommands.outgoing({ destination, revision: '.' }),
-          { ...(await runOptions('read')), cwd: dir, signal: ctx.signal },
-        );
-        checkOutgoing({
-          outgoing,
-          branch: input.branch,
-          bookmark: input.bookmark,
-          remoteUrl,
+        ctx.logger.info(`Pushing ${commitHash} to ${remoteUrl}`);
+        try {
+          const pushed = await runHgCommand(
+            runner,
+            hgCommands.push({
+              destination,
+              revision: '.',
+              bookmark: input.bookmark,
+              newBranch: Boolean(input.branch),
+            }),
+            { ...(await runOptions('write')), cwd: dir, signal: ctx.signal },
+          );
+          if (!pushed) {
+            ctx.logger.info('Nothing to push: the destination has every commit');
+          }
+        } catch (e) {
+          if (
+            e instanceof HgCommandError &&
+            /creates? new remote head|new remote heads?/i.test(e.stderr)
+          ) {
+            throw new InputError(
+              `Refusing to push to ${remoteUrl}: it would create a new head on an existing branch (someone pushed in the meantime); pull and merge first`,
+              e,
+            );
+          }
+          if (
+            e instanceof HgCommandError &&
+            /creates? new branch/i.test(e.stderr)
+          ) {
+            throw new InputError(
+              `Refusing to push to ${remoteUrl}: it would create a new named branch; set the 'branch' input to create it`,
+              e,
+            );
+          }
+          if (isAccessRefused(e)) {
+            throw pushRefusedError({
+              remoteUrl,
+              integration,
+              onBehalfOf: onBehalfOf?.userEntityRef,
+              cause: e,
+            });
+          }
+          throw e;
+        }
+        const branch = await runHgCommand(runner, hgCommands.currentBranch(), {
+          cwd: dir,
         });
+        ctx.output('remoteUrl', remoteUrl);
+        ctx.output('commitHash', commitHash);
+        await audit.success({ node: commitHash, branch });
+      } catch (error) {
+        await audit.fail(error);
+        throw error;
       }
-      if (input.branch && (await switchToBranch(runner, dir, input.branch))) {
-        // A branch starts with a commit; pending changes go into it.
-        await runHgCommand(
-          runner,
-          hgCommands.commit({
-            message: `Create branch ${input.branch}`,
-            user: commitAuthor(config, {}),
-            addRemove: true,
-          }),
-          { cwd: dir },
-        );
-      }
-      if (setBookmark) {
-        await runHgCommand(runner, setBookmark, { cwd: dir });
-      }
-      const commitHash = await runHgCommand(runner, hgCommands.node(), {
-        cwd: dir,
-      });
-      ctx.logger.info(`Pushing ${commitHash} to ${remoteUrl}`);
-      try {
-        const pushed = await runHgCommand(
-          runner,
-          hgCommands.push({
-            destination,
-            revision: '.',
-            bookmark: input.bookmark,
-            newBranch: Boolean(input.branch),
-          }),
-          { ...(await runOptions('write')), cwd: dir, signal: ctx.signal },
-        );
-        if (!pushed) {
-          ctx.logger.info('Nothing to push: the destination has every commit');
-        }
-      } catch (e) {
-        if (
-          e instanceof HgCommandError &&
-          /creates? new remote head|new remote heads?/i.test(e.stderr)
-        ) {
-          throw new InputError(
-            `Refusing to push to ${remoteUrl}: it would create a new head on an existing branch (someone pushed in the meantime); pull and merge first`,
-            e,
-          );
-        }
-        if (
-          e instanceof HgCommandError &&
-          /creates? new branch/i.test(e.stderr)
-        ) {
-          throw new InputError(
-            `Refusing to push to ${remoteUrl}: it would create a new named branch; set the 'branch' input to create it`,
-            e,
-          );
-        }
-        throw e;
-      }
-      ctx.output('remoteUrl', remoteUrl);
-      ctx.output('commitHash', commitHash);
     },
   });
 }

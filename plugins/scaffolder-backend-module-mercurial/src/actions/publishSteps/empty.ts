@@ -61,8 +61,11 @@ export async function ensureEmptyRepository(options: {
     return undefined;
   }
   if (!target.create) {
+    const { host, readAs } = target.integration.config;
     throw new InputError(
-      `Cannot publish to ${remoteUrl}: the repository does not exist, and it cannot be created over HTTP; create it on the server first, or give the integration for ${target.integration.config.host} an 'ssh' or 'localRoot'`,
+      readAs === 'caller'
+        ? `Cannot publish to ${remoteUrl}: the repository does not exist, and it cannot be created over HTTP; create it on the server first (the integration for ${host} has readAs: caller, so publish:hg pushes over HTTP(S) as the task's initiator and does not use its 'ssh' or 'localRoot')`
+        : `Cannot publish to ${remoteUrl}: the repository does not exist, and it cannot be created over HTTP; create it on the server first, or give the integration for ${host} an 'ssh' or 'localRoot'`,
     );
   }
   logger.info(`Creating repository ${remoteUrl}`);

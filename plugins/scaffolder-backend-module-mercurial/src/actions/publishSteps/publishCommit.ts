@@ -16,6 +16,7 @@
 
 import { MercurialIntegration } from '@backstage-mercurial/integration';
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { CredentialsOnBehalf } from '../access';
 import { ResolvedActionOptions } from '../options';
 import { ensureEmptyRepository } from './empty';
 import { pushCopy } from './push';
@@ -41,7 +42,8 @@ export async function publishCommit(
   } & Pick<
     ResolvedActionOptions,
     'runner' | 'credentials' | 'hgweb' | 'publishWaitMs'
-  >,
+  > &
+    CredentialsOnBehalf,
 ): Promise<void> {
   const { runner, logger, bookmark, commitHash } = options;
   const target = resolvePublishTarget(options);
@@ -65,5 +67,7 @@ export async function publishCommit(
     timeoutMs: options.publishWaitMs ?? 60_000,
     logger,
     signal: options.signal,
+    onBehalfOf: options.onBehalfOf,
+    auditor: options.auditor,
   });
 }

@@ -19,6 +19,7 @@ import {
   HgRunner,
   runHgCommand,
 } from '@backstage-mercurial/integration-node';
+import { isAccessRefused, pushRefusedError } from '../locations';
 import { PublishTarget } from './target';
 
 /**
@@ -46,6 +47,14 @@ export async function pushCopy(options: {
     );
   } catch (e) {
     await options.undoCreate?.();
+    if (isAccessRefused(e)) {
+      throw pushRefusedError({
+        remoteUrl: target.remoteUrl,
+        integration: target.integration,
+        onBehalfOf: target.onBehalfOf,
+        cause: e,
+      });
+    }
     throw e;
   }
 }

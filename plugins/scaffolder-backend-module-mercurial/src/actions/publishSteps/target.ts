@@ -27,6 +27,7 @@ import {
 import { InputError } from '@backstage/errors';
 import fs from 'fs-extra';
 import path from 'node:path';
+import { CredentialsOnBehalf } from '../access';
 import {
   hgAuthFor,
   localRepositoryDir,
@@ -44,6 +45,8 @@ export interface PublishTarget {
   location: string;
   /** How to run hg against `location`, for reading or for writing. */
   runOptions: RunOptionsFor;
+  /** Whose credentials hg sends (`readAs: caller`: the initiator's). */
+  onBehalfOf?: string;
   /**
    * Creates the repository (over ssh or in localRoot; not possible over
    * HTTP). Resolves to how to undo that, when it can be undone.
@@ -54,21 +57,28 @@ export interface PublishTarget {
 /**
  * Step 1 of publish:hg: the target. Over ssh when the integration has
  * `ssh`, else in `localRoot` when it has that, else over HTTP(S) with the
- * credentials the service gives for the repository.
+ * credentials the service gives for the repository. With `readAs: caller`
+ * always over HTTP(S), with the initiator's credentials (`onBehalfOf`): ssh
+ * and localRoot would act as the backend.
  */
-export function resolvePublishTarget(options: {
-  integration: MercurialIntegration;
-  repositoryPath: string;
-  runner: HgRunner;
-  credentials: MercurialCredentialsService;
-  signal?: AbortSignal;
-}): PublishTarget {
-  const { integration, repositoryPath, runner, credentials, signal } = options;
+export function resolvePublishTarget(
+  options: {
+    integration: MercurialIntegration;
+    repositoryPath: string;
+    runner: HgRunner;
+    credentials: MercurialCredentialsService;
+    signal?: AbortSignal;
+  } & CredentialsOnBehalf,
+): PublishTarget {
+  const { integration, repositoryPath, runner, signal } = options;
   const remoteUrl = getMercurialRepositoryUrl(
     integration.config,
     repositoryPath,
   );
   const base = { integration, repositoryPath, remoteUrl };
+  if (integration.config.readAs === 'caller') {
+    return httpTarget(base, options);
+  }
   const sshUrl = sshRepositoryUrl(integration, repositoryPath);
   if (sshUrl) {
     const { privateKey, knownHosts } = integration.config.ssh!;
@@ -110,15 +120,29 @@ export function resolvePublishTarget(options: {
       },
     };
   }
+  return httpTarget(base, options);
+}
+
+function httpTarget(
+  base: Pick<PublishTarget, 'integration' | 'repositoryPath' | 'remoteUrl'>,
+  options: {
+    credentials: MercurialCredentialsService;
+    signal?: AbortSignal;
+  } & CredentialsOnBehalf,
+): PublishTarget {
+  const { credentials, signal, onBehalfOf, auditor } = options;
   return {
     ...base,
-    location: remoteUrl,
+    location: base.remoteUrl,
+    onBehalfOf: onBehalfOf?.userEntityRef,
     runOptions: async purpose => ({
       auth: await hgAuthFor({
         credentials,
-        integration,
-        url: remoteUrl,
+        integration: base.integration,
+        url: base.remoteUrl,
         purpose,
+        onBehalfOf,
+        auditor,
       }),
       signal,
     }),

@@ -16,6 +16,7 @@
 
 import { MercurialHgwebClient } from '@backstage-mercurial/integration-node';
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { CredentialsOnBehalf } from '../access';
 import { PublishTarget } from './target';
 
 /**
@@ -24,14 +25,16 @@ import { PublishTarget } from './target';
  * following catalog:register can read it; only warns when it does not in
  * time.
  */
-export async function waitForPublishedNode(options: {
-  target: PublishTarget;
-  node: string;
-  hgweb: MercurialHgwebClient;
-  timeoutMs: number;
-  logger: LoggerService;
-  signal?: AbortSignal;
-}): Promise<void> {
+export async function waitForPublishedNode(
+  options: {
+    target: PublishTarget;
+    node: string;
+    hgweb: MercurialHgwebClient;
+    timeoutMs: number;
+    logger: LoggerService;
+    signal?: AbortSignal;
+  } & CredentialsOnBehalf,
+): Promise<void> {
   const { target, node, timeoutMs } = options;
   const served = await options.hgweb
     .forIntegration(target.integration)
@@ -40,6 +43,8 @@ export async function waitForPublishedNode(options: {
       node,
       timeoutMs,
       signal: options.signal,
+      onBehalfOf: options.onBehalfOf,
+      auditor: options.auditor,
     });
   if (!served) {
     options.logger.warn(
