@@ -25,6 +25,7 @@
 
 import {
   createTempDir,
+  eventually,
   HgwebWsgiServer,
   mockAuthWithActorsFactory,
   recordingAuditor,
@@ -252,25 +253,22 @@ describe('mercurial.history.read through the permission framework', () => {
 
     // Wait until the catalog has both entities, with their owners.
     const catalogUrl = `http://localhost:${backend.server.port()}/api/catalog`;
-    const deadline = Date.now() + 40_000;
-    for (;;) {
-      const found = await Promise.all(
-        ['alices-service', 'bobs-service'].map(name =>
-          fetch(`${catalogUrl}/entities/by-name/component/default/${name}`, {
-            headers: { Authorization: `Bearer ${aliceToken}` },
-          }).then(async r => (r.ok ? ((await r.json()) as any) : undefined)),
-        ),
-      );
-      if (
-        found.every(e => e?.relations?.some((r: any) => r.type === 'ownedBy'))
-      ) {
-        break;
-      }
-      if (Date.now() > deadline) {
-        throw new Error('Timed out waiting for the entities in the catalog');
-      }
-      await new Promise(resolve => setTimeout(resolve, 200));
-    }
+    await eventually(
+      'the entities in the catalog, with their owners',
+      async () => {
+        const found = await Promise.all(
+          ['alices-service', 'bobs-service'].map(name =>
+            fetch(`${catalogUrl}/entities/by-name/component/default/${name}`, {
+              headers: { Authorization: `Bearer ${aliceToken}` },
+            }).then(async r => (r.ok ? ((await r.json()) as any) : undefined)),
+          ),
+        );
+        return found.every(e =>
+          e?.relations?.some((r: any) => r.type === 'ownedBy'),
+        );
+      },
+      { timeoutMs: 40_000, intervalMs: 200 },
+    );
   });
 
   afterAll(async () => {

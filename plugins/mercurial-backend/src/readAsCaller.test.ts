@@ -25,6 +25,7 @@
 
 import {
   createTempDir,
+  eventually,
   HgwebAccessLogEntry,
   hgwebCredentialCommandPath,
   HgwebWsgiServer,
@@ -201,23 +202,20 @@ describe('readAs: caller', () => {
     base = `http://localhost:${backend.server.port()}/api/mercurial`;
 
     const catalogUrl = `http://localhost:${backend.server.port()}/api/catalog`;
-    const deadline = Date.now() + 40_000;
-    for (;;) {
-      const found = await Promise.all(
-        ['payments', 'shared'].map(name =>
-          fetch(`${catalogUrl}/entities/by-name/component/default/${name}`, {
-            headers: { Authorization: `Bearer ${tokenOf('alice')}` },
-          }).then(r => r.ok),
-        ),
-      );
-      if (found.every(Boolean)) {
-        break;
-      }
-      if (Date.now() > deadline) {
-        throw new Error('Timed out waiting for the entities in the catalog');
-      }
-      await new Promise(resolve => setTimeout(resolve, 200));
-    }
+    await eventually(
+      'the entities in the catalog',
+      async () => {
+        const found = await Promise.all(
+          ['payments', 'shared'].map(name =>
+            fetch(`${catalogUrl}/entities/by-name/component/default/${name}`, {
+              headers: { Authorization: `Bearer ${tokenOf('alice')}` },
+            }).then(r => r.ok),
+          ),
+        );
+        return found.every(Boolean);
+      },
+      { timeoutMs: 40_000, intervalMs: 200 },
+    );
   });
 
   afterAll(async () => {
