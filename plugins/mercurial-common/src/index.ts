@@ -27,3 +27,14 @@ export {
   mercurialRepositoryCreatePermission,
   mercurialRepositoryPushPermission,
 } from './permissions';
+export type {
+  MercurialAuthor,
+  MercurialCommit,
+  MercurialCommitsResponse,
+  MercurialContributor,
+  MercurialContributorsResponse,
+  MercurialReadmeResponse,
+  MercurialRepositoryExistsResponse,
+  MercurialSourceFields,
+  MercurialSummaryResponse,
+} from './api';
