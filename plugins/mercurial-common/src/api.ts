@@ -129,8 +129,10 @@ export interface MercurialReadmeResponse extends MercurialSourceFields {
   path: string;
   /** How to show it: Markdown rendered, anything else as preformatted text. */
   format: 'markdown' | 'text';
-  /** The file's text (UTF-8). */
+  /** The file's text (UTF-8), at most its first 1 MiB. */
   content: string;
+  /** True when the file is larger than 1 MiB and \`content\` is its beginning. */
+  truncated: boolean;
   /** The file's page on the server: `{repositoryUrl}/file/{node}/{path}`. */
   url: string;
   /**
