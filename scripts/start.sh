@@ -4,7 +4,9 @@
 #   2. (re)builds the demo repositories from packages/backend/demo/repositories/<name>/ into
 #      packages/backend/.hg-demo/repos/demo/<name> (git-ignored);
 #   3. serves them with hg serve on http://127.0.0.1:$HG_DEMO_PORT (default 8000);
-#   4. runs the backend on http://localhost:7007 until Ctrl-C; hg serve stops with it.
+#   4. builds the portal (packages/app, Backstage's new frontend system) into packages/app/dist;
+#   5. runs the backend on http://localhost:7007, which also serves the portal, until Ctrl-C;
+#      hg serve stops with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo_root=$(pwd)
@@ -42,6 +44,10 @@ listening "$backend_port" && die "port $backend_port is already in use (another 
 log "Building the demo Mercurial repositories in ${repos#"$repo_root"/}"
 mkdir -p "$work" "$backend_dir/.cache/work" "$backend_dir/.cache/techdocs"
 (cd "$backend_dir" && node -r @backstage/cli/config/nodeTransform.cjs scripts/demo-repos.ts "$repos" "$base_url")
+
+log "Building the portal (packages/app)"
+(cd "$repo_root/packages/app" && NODE_ENV=production "$repo_root/node_modules/.bin/backstage-cli" package build >"$work/app-build.log" 2>&1) ||
+  { tail -n 40 "$work/app-build.log" >&2; die "the portal did not build (log: ${work#"$repo_root"/}/app-build.log)"; }
 
 cat >"$work/web.conf" <<EOF
 # Written by scripts/start.sh: the demo hgweb server (hg serve --web-conf).
@@ -140,7 +146,8 @@ while kill -0 "$backend_pid" 2>/dev/null && ! listening "$backend_port"; do
   sleep 1
 done
 if kill -0 "$backend_pid" 2>/dev/null; then
-  log "The backend is up; try:"
+  log "The portal is up: open http://localhost:$backend_port (Enter signs in as the guest user)"
+  log "The backend's APIs; try:"
   cat >&2 <<EOF
   curl 'http://localhost:$backend_port/api/catalog/entities?filter=kind=component'
   curl 'http://localhost:$backend_port/api/catalog/entities?filter=kind=template'

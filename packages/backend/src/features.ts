@@ -18,6 +18,9 @@ import mercurialUrlReader from '@backstage-mercurial/backend-module-url-reader';
 import catalogModuleMercurial from '@backstage-mercurial/plugin-catalog-backend-module-mercurial';
 import mercurialPlugin from '@backstage-mercurial/plugin-mercurial-backend';
 import scaffolderModuleMercurial from '@backstage-mercurial/plugin-scaffolder-backend-module-mercurial';
+import appPlugin from '@backstage/plugin-app-backend';
+import authPlugin from '@backstage/plugin-auth-backend';
+import authModuleGuestProvider from '@backstage/plugin-auth-backend-module-guest-provider';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
@@ -30,6 +33,12 @@ import techdocsPlugin from '@backstage/plugin-techdocs-backend';
  * the tests, which start a backend with the same features.
  */
 export const backendFeatures = [
+  // Serves the demo portal (packages/app, built by start.sh) on the
+  // backend's own address, with the config injected.
+  appPlugin,
+  // Sign-in: the guest provider, as a new app has it (development only).
+  authPlugin,
+  authModuleGuestProvider,
   // The Mercurial URL reader: catalog `url` locations, TechDocs and the
   // scaffolder's fetch actions read from hgweb (config: integrations.mercurial).
   mercurialUrlReader,

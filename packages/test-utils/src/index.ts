@@ -33,6 +33,7 @@ export { startHgServer } from './server';
 export type { HgTestServer, HgTestServerOptions } from './server';
 export { createTempDir } from './tempDir';
 export { eventually } from './eventually';
+export { freePort } from './loopback';
 export { startBasicAuthProxy } from './authProxy';
 export type {
   AuthProxyRequest,

@@ -15,7 +15,7 @@
  */
 
 import http from 'node:http';
-import { AddressInfo } from 'node:net';
+import net, { AddressInfo } from 'node:net';
 
 /** An HTTP server of the harness, listening on a free 127.0.0.1 port. */
 export interface LoopbackHttpServer {
@@ -49,4 +49,20 @@ export async function listenOnLoopback(
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A port of 127.0.0.1 that was free a moment ago, for a server a test
+ * starts as a separate process (hg serve, sshd, the demo's start script).
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

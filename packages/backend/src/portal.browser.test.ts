@@ -1,0 +1,166 @@
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * The demo portal in a real browser: scripts/start.sh (as the README starts
+ * it) serves the portal and the backend on http://localhost:7007 against a
+ * real hg serve; Debian's chromium, driven by playwright-core, clicks through
+ * it as a person would. Screenshots of every step go to
+ * packages/backend/.e2e/screenshots (git-ignored; E2E_SCREENSHOTS_DIR
+ * overrides it, and .ci/run lists them).
+ */
+
+import { ChildProcess, spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { chromium, Browser, Page } from 'playwright-core';
+import { eventually, freePort } from '@backstage-mercurial/test-utils';
+
+jest.setTimeout(600_000);
+
+const repoRoot = path.resolve(__dirname, '../../..');
+const portalUrl = 'http://localhost:7007';
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const screenshotsDir =
+  process.env.E2E_SCREENSHOTS_DIR ??
+  path.resolve(__dirname, '../.e2e/screenshots');
+
+/** The start script's output, for the failure message. */
+let output = '';
+let startScript: ChildProcess | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let step = 0;
+
+async function screenshot(name: string) {
+  step += 1;
+  await page.screenshot({
+    path: path.join(
+      screenshotsDir,
+      `${String(step).padStart(2, '0')}-${name}.png`,
+    ),
+    fullPage: true,
+  });
+}
+
+async function stopStartScript() {
+  const child = startScript;
+  if (!child || child.exitCode !== null || child.signalCode !== null) {
+    return;
+  }
+  const exited = new Promise(resolve => child.once('exit', resolve));
+  // Its own process group: the script's trap stops the backend and hg serve.
+  process.kill(-child.pid!, 'SIGTERM');
+  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+beforeAll(async () => {
+  await fs.rm(screenshotsDir, { recursive: true, force: true });
+  await fs.mkdir(screenshotsDir, { recursive: true });
+  const hgPort = await freePort();
+  // The environment a person's shell has: not jest's NODE_ENV=test (the
+  // backend runs in development, as \`backstage-cli package start\` sets it).
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.NODE_ENV;
+  delete env.JEST_WORKER_ID;
+  startScript = spawn('bash', ['scripts/start.sh'], {
+    cwd: repoRoot,
+    env: { ...env, SKIP_SETUP: '1', HG_DEMO_PORT: String(hgPort) },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  startScript.stdout!.on('data', d => (output += d));
+  startScript.stderr!.on('data', d => (output += d));
+  const exited = new Promise<never>((_, reject) =>
+    startScript!.once('exit', code =>
+      reject(
+        new Error(
+          `scripts/start.sh exited with ${code} before the demo was up:\n${output.slice(-4000)}`,
+        ),
+      ),
+    ),
+  );
+  exited.catch(() => {});
+  // Up when the catalog lists the demo component and the portal answers.
+  await Promise.race([
+    exited,
+    eventually(
+      'the demo started by scripts/start.sh',
+      async () => {
+        const entity = await fetch(
+          `${portalUrl}/api/catalog/entities/by-name/component/default/hg-demo-service`,
+        ).catch(() => undefined);
+        const html = await fetch(portalUrl).catch(() => undefined);
+        return (
+          entity?.ok &&
+          html?.ok &&
+          (await html.text()).includes('<div id="root">')
+        );
+      },
+      {
+        timeoutMs: 300_000,
+        intervalMs: 1000,
+        explain: async () => output.slice(-4000),
+      },
+    ),
+  ]);
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    // Without the background-networking switches chromium keeps calling
+    // hosts this machine cannot reach.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.setDefaultTimeout(60_000);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stopStartScript();
+});
+
+describe('the demo portal (scripts/start.sh) in chromium', () => {
+  it('signs in as the guest and lists the demo component in the catalog', async () => {
+    await page.goto(portalUrl);
+    await page.getByRole('button', { name: 'Enter' }).click();
+    await page.getByRole('link', { name: 'Demo service' }).waitFor();
+    await screenshot('catalog');
+  });
+
+  it('shows the README, the changesets and the contributors on the demo component page', async () => {
+    await page.getByRole('link', { name: 'Demo service' }).click();
+    await page
+      .getByText('A small example of a service kept in a Mercurial repository')
+      .waitFor();
+    await screenshot('entity-page');
+  });
+
+  it('shows the TechDocs of the demo component', async () => {
+    await page.getByRole('tab', { name: 'Docs' }).click();
+    await page.getByText('TechDocs fetched the').waitFor();
+    await screenshot('techdocs');
+  });
+});
