@@ -19,8 +19,22 @@
  * contributors of an hg-hosted entity, a Mercurial tab, and a repository
  * picker for software templates.
  *
+ * The default export is the plugin for apps of the new frontend system; the
+ * named exports serve apps of the legacy system.
+ *
  * @packageDocumentation
  */
 
+import { mercurialFrontendPlugin } from './alpha/plugin';
+
+export default mercurialFrontendPlugin;
+
 export * from './api';
 export { isMercurialAvailable } from './isMercurialAvailable';
+export {
+  EntityMercurialCommitsCard,
+  EntityMercurialContributorsCard,
+  EntityMercurialReadmeCard,
+  mercurialPlugin,
+} from './plugin';
+export type { MercurialCommitsCardProps } from './components/CommitsCard';
