@@ -33,6 +33,7 @@ export * from './api';
 export { isMercurialAvailable } from './isMercurialAvailable';
 export {
   EntityMercurialCommitsCard,
+  EntityMercurialContent,
   EntityMercurialContributorsCard,
   EntityMercurialReadmeCard,
   mercurialPlugin,

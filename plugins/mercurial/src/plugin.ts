@@ -88,3 +88,20 @@ export const EntityMercurialContributorsCard = mercurialPlugin.provide(
     },
   }),
 );
+
+/**
+ * The Mercurial tab for the legacy entity page: the whole history (paged,
+ * with a path filter) and the repository's branches, tags and bookmarks.
+ * Mount it at `/mercurial` so the commits card's link finds it.
+ *
+ * @public
+ */
+export const EntityMercurialContent = mercurialPlugin.provide(
+  createComponentExtension({
+    name: 'EntityMercurialContent',
+    component: {
+      lazy: () =>
+        import('./components/MercurialContent').then(m => m.MercurialContent),
+    },
+  }),
+);

@@ -20,7 +20,10 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
-import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import { MercurialClient, mercurialApiRef } from '../api';
 import { isMercurialAvailable } from '../isMercurialAvailable';
 
@@ -73,4 +76,26 @@ export const mercurialContributorsCard = makeCard('contributors', 'info', () =>
   import('../components/ContributorsCard').then(m => (
     <m.MercurialContributorsCard />
   )),
+);
+
+/**
+ * `entity-content:mercurial`: the Mercurial tab at `{entity}/mercurial`,
+ * in the `development` group, for entities in a Mercurial repository.
+ */
+export const mercurialEntityContent = EntityContentBlueprint.makeWithOverrides(
+  {
+    factory(originalFactory, { apis }) {
+      const config = apis.get(configApiRef);
+      return originalFactory({
+        path: '/mercurial',
+        title: 'Mercurial',
+        group: 'development',
+        filter: entity => isMercurialAvailable(entity, config),
+        loader: () =>
+          import('../components/MercurialContent').then(m => (
+            <m.MercurialContent />
+          )),
+      });
+    },
+  },
 );

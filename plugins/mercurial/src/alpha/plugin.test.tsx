@@ -22,7 +22,11 @@ import {
   renderTestApp,
 } from '@backstage/frontend-test-utils';
 import { createTestEntityPage } from '@backstage/plugin-catalog-react/testUtils';
-import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import { coreExtensionData } from '@backstage/frontend-plugin-api';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
 import mercurialPlugin from '../index';
 import { mercurialApiRef } from '../api';
@@ -37,11 +41,12 @@ import {
 import {
   mercurialCommitsCard,
   mercurialContributorsCard,
+  mercurialEntityContent,
   mercurialReadmeCard,
 } from './extensions';
 
 describe('mercurial frontend plugin', () => {
-  it('has the API and the three entity cards', () => {
+  it('has the API, the three entity cards and the tab', () => {
     expect(mercurialPlugin.pluginId).toBe('mercurial');
     expect(() => mercurialPlugin.getExtension('api:mercurial')).not.toThrow();
     expect(() =>
@@ -52,6 +57,9 @@ describe('mercurial frontend plugin', () => {
     ).not.toThrow();
     expect(() =>
       mercurialPlugin.getExtension('entity-card:mercurial/contributors'),
+    ).not.toThrow();
+    expect(() =>
+      mercurialPlugin.getExtension('entity-content:mercurial'),
     ).not.toThrow();
   });
 
@@ -89,12 +97,19 @@ describe('mercurial frontend plugin', () => {
     });
   }
 
+  // The test entity page renders a single content directly; with the tab
+  // disabled, the cards are what is on it.
+  const withoutTab = {
+    ...frontendConfig,
+    app: { extensions: [{ 'entity-content:mercurial': false }] },
+  };
+
   it("puts its cards on an hg entity's page in a test app", async () => {
     const api = apiForPage();
     renderTestApp({
       features: [mercurialPlugin],
       extensions: [createTestEntityPage({ entity: hgEntity })],
-      config: frontendConfig,
+      config: withoutTab,
       apis: [[mercurialApiRef, api]],
       mountedRoutes: {
         '/catalog/:namespace/:kind/:name': entityRouteRef as any,
@@ -109,12 +124,50 @@ describe('mercurial frontend plugin', () => {
     expect(await screen.findByText('Jane Doe')).toBeInTheDocument();
   });
 
+  it('renders the Mercurial tab for an hg entity in a test app', async () => {
+    const api = apiForPage();
+    api.getSummary.mockResolvedValue({
+      ...sourceFields,
+      defaultBranch: 'default',
+      branches: [{ name: 'default', node: 'a'.repeat(40), open: true }],
+      tags: [],
+      bookmarks: [],
+    });
+    renderTestApp({
+      features: [mercurialPlugin],
+      extensions: [createTestEntityPage({ entity: hgEntity })],
+      config: frontendConfig,
+      apis: [[mercurialApiRef, api]],
+      mountedRoutes: {
+        '/catalog/:namespace/:kind/:name': entityRouteRef as any,
+      },
+    });
+    expect(
+      await screen.findByRole('list', { name: 'Branches' }),
+    ).toHaveTextContent('default');
+    expect(api.getCommits).toHaveBeenCalledWith(
+      { kind: 'Component', namespace: 'default', name: 'payments-api' },
+      { limit: 25, path: undefined, before: undefined },
+    );
+  });
+
+  it('gives the Mercurial tab its path and title, for hg entities only', () => {
+    const tester = createExtensionTester(mercurialEntityContent, {
+      apis: [mockApis.config({ data: frontendConfig })],
+    });
+    expect(tester.get(EntityContentBlueprint.dataRefs.title)).toBe('Mercurial');
+    expect(tester.get(coreExtensionData.routePath)).toBe('/mercurial');
+    const filter = tester.get(EntityContentBlueprint.dataRefs.filterFunction)!;
+    expect(filter(hgEntity)).toBe(true);
+    expect(filter(gitEntity)).toBe(false);
+  });
+
   it("leaves a git entity's page without its cards", async () => {
     const api = apiForPage();
     renderTestApp({
       features: [mercurialPlugin],
       extensions: [createTestEntityPage({ entity: gitEntity })],
-      config: frontendConfig,
+      config: withoutTab,
       apis: [[mercurialApiRef, api]],
       mountedRoutes: {
         '/catalog/:namespace/:kind/:name': entityRouteRef as any,

@@ -19,6 +19,7 @@ import {
   mercurialApi,
   mercurialCommitsCard,
   mercurialContributorsCard,
+  mercurialEntityContent,
   mercurialReadmeCard,
 } from './extensions';
 
@@ -35,5 +36,6 @@ export const mercurialFrontendPlugin = createFrontendPlugin({
     mercurialReadmeCard,
     mercurialCommitsCard,
     mercurialContributorsCard,
+    mercurialEntityContent,
   ],
 });
