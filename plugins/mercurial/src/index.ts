@@ -36,6 +36,12 @@ export {
   EntityMercurialContent,
   EntityMercurialContributorsCard,
   EntityMercurialReadmeCard,
+  MercurialRepoUrlPickerFieldExtension,
   mercurialPlugin,
 } from './plugin';
+export {
+  MercurialRepoUrlPicker,
+  mercurialRepoUrlPickerValidation,
+} from './components/RepoUrlPicker';
+export type { MercurialRepoUrlPickerUiOptions } from './components/RepoUrlPicker';
 export type { MercurialCommitsCardProps } from './components/CommitsCard';

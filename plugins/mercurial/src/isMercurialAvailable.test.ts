@@ -43,16 +43,61 @@ describe('isMercurialAvailable', () => {
   });
 
   it.each([
-    ['the catalog module form', 'url:https://hg.example.com/hg/team/api/file/default/services/api/', true, true],
-    ['a raw-file URL', 'url:https://hg.example.com/hg/team/api/raw-file/tip/README.md', true, true],
-    ['a repository URL', 'url:https://hg.example.com/hg/team/api/', false, true],
-    ['a single-repository server', 'url:https://single.example.com/file/default/', true, true],
-    ['a host without an integration', 'url:https://other.example.com/hg/team/api/file/default/', true, false],
-    ['a path outside the baseUrl', 'url:https://hg.example.com/git/team/api/file/default/', true, false],
-    ['an hgweb page that is no file or directory', 'url:https://hg.example.com/hg/team/api/rev/tip', false, false],
-    ['a GitHub tree URL', 'url:https://github.com/org/repo/tree/main/', false, false],
+    [
+      'the catalog module form',
+      'url:https://hg.example.com/hg/team/api/file/default/services/api/',
+      true,
+      true,
+    ],
+    [
+      'a raw-file URL',
+      'url:https://hg.example.com/hg/team/api/raw-file/tip/README.md',
+      true,
+      true,
+    ],
+    [
+      'a repository URL',
+      'url:https://hg.example.com/hg/team/api/',
+      false,
+      true,
+    ],
+    [
+      'a single-repository server',
+      'url:https://single.example.com/file/default/',
+      true,
+      true,
+    ],
+    [
+      'a host without an integration',
+      'url:https://other.example.com/hg/team/api/file/default/',
+      true,
+      false,
+    ],
+    [
+      'a path outside the baseUrl',
+      'url:https://hg.example.com/git/team/api/file/default/',
+      true,
+      false,
+    ],
+    [
+      'an hgweb page that is no file or directory',
+      'url:https://hg.example.com/hg/team/api/rev/tip',
+      false,
+      false,
+    ],
+    [
+      'a GitHub tree URL',
+      'url:https://github.com/org/repo/tree/main/',
+      false,
+      false,
+    ],
     ['a file location', 'file:/srv/catalog/api/', false, false],
-    ['a value that is no location reference', 'https://hg.example.com/hg/team/api/file/default/', false, false],
+    [
+      'a value that is no location reference',
+      'https://hg.example.com/hg/team/api/file/default/',
+      false,
+      false,
+    ],
   ])('%s', (_name, value, bare, withConfig) => {
     expect(isMercurialAvailable(source(value))).toBe(bare);
     expect(isMercurialAvailable(source(value), config)).toBe(withConfig);

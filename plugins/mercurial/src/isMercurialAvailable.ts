@@ -41,7 +41,10 @@ import type { ConfigApi } from '@backstage/frontend-plugin-api';
  *
  * @public
  */
-export function isMercurialAvailable(entity: Entity, config?: ConfigApi): boolean {
+export function isMercurialAvailable(
+  entity: Entity,
+  config?: ConfigApi,
+): boolean {
   const target = sourceLocationUrl(entity);
   if (!target) {
     return false;

@@ -21,7 +21,10 @@ import {
   renderInTestApp,
 } from '@backstage/test-utils';
 import { configApiRef } from '@backstage/core-plugin-api';
-import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import { mercurialApiRef } from './api';
 import { EntityMercurialCommitsCard, mercurialPlugin } from './plugin';
 import {
@@ -62,7 +65,9 @@ describe('legacy mercurialPlugin', () => {
       { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
     );
     expect(await screen.findByText(/Retry failed payouts/)).toBeInTheDocument();
-    expect(screen.getByRole('link', { name: /More changesets/ })).toHaveAttribute(
+    expect(
+      screen.getByRole('link', { name: /More changesets/ }),
+    ).toHaveAttribute(
       'href',
       '/catalog/default/component/payments-api/mercurial',
     );

@@ -21,7 +21,12 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
 import { MercurialClient, mercurialApiRef } from './api';
+import {
+  MercurialRepoUrlPicker,
+  mercurialRepoUrlPickerValidation,
+} from './components/RepoUrlPicker';
 
 /**
  * The Mercurial plugin for apps of the legacy frontend system
@@ -103,5 +108,19 @@ export const EntityMercurialContent = mercurialPlugin.provide(
       lazy: () =>
         import('./components/MercurialContent').then(m => m.MercurialContent),
     },
+  }),
+);
+
+/**
+ * The `MercurialRepoUrlPicker` field for the legacy scaffolder: put it inside
+ * `<ScaffolderFieldExtensions>` of the `/create` route.
+ *
+ * @public
+ */
+export const MercurialRepoUrlPickerFieldExtension = mercurialPlugin.provide(
+  createScaffolderFieldExtension({
+    name: 'MercurialRepoUrlPicker',
+    component: MercurialRepoUrlPicker,
+    validation: mercurialRepoUrlPickerValidation,
   }),
 );

@@ -17,7 +17,10 @@
 import { ReactElement } from 'react';
 import { Entity } from '@backstage/catalog-model';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
-import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import { ResponseError } from '@backstage/errors';
 import { MercurialApi, mercurialApiRef } from '../api';
 
@@ -109,12 +112,17 @@ export function renderForEntity(
     </EntityProvider>,
     {
       config: frontendConfig,
-      apis: [[mercurialApiRef, options.api], mockApis.config({ data: frontendConfig })],
+      apis: [
+        [mercurialApiRef, options.api],
+        mockApis.config({ data: frontendConfig }),
+      ],
       ...(options.path && {
         mountPath: options.path,
         initialRouteEntries: [options.path],
       }),
-      mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef as any },
+      mountedRoutes: {
+        '/catalog/:namespace/:kind/:name': entityRouteRef as any,
+      },
     },
   );
 }
@@ -135,7 +143,9 @@ export function commit(
   return {
     node,
     author: { name: extra.author ?? `Author ${n}`, email: `a${n}@example.com` },
-    date: extra.date ?? new Date(Date.now() - n * 24 * 3600 * 1000 - 3600 * 1000).toISOString(),
+    date:
+      extra.date ??
+      new Date(Date.now() - n * 24 * 3600 * 1000 - 3600 * 1000).toISOString(),
     message: extra.message ?? `Change ${n}\n\nDetails of change ${n}.`,
     branch: extra.branch ?? 'default',
     tags: extra.tags ?? [],

@@ -24,6 +24,7 @@ import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
+import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import { MercurialClient, mercurialApiRef } from '../api';
 import { isMercurialAvailable } from '../isMercurialAvailable';
 
@@ -82,20 +83,32 @@ export const mercurialContributorsCard = makeCard('contributors', 'info', () =>
  * `entity-content:mercurial`: the Mercurial tab at `{entity}/mercurial`,
  * in the `development` group, for entities in a Mercurial repository.
  */
-export const mercurialEntityContent = EntityContentBlueprint.makeWithOverrides(
-  {
-    factory(originalFactory, { apis }) {
-      const config = apis.get(configApiRef);
-      return originalFactory({
-        path: '/mercurial',
-        title: 'Mercurial',
-        group: 'development',
-        filter: entity => isMercurialAvailable(entity, config),
-        loader: () =>
-          import('../components/MercurialContent').then(m => (
-            <m.MercurialContent />
-          )),
-      });
-    },
+export const mercurialEntityContent = EntityContentBlueprint.makeWithOverrides({
+  factory(originalFactory, { apis }) {
+    const config = apis.get(configApiRef);
+    return originalFactory({
+      path: '/mercurial',
+      title: 'Mercurial',
+      group: 'development',
+      filter: entity => isMercurialAvailable(entity, config),
+      loader: () =>
+        import('../components/MercurialContent').then(m => (
+          <m.MercurialContent />
+        )),
+    });
   },
-);
+});
+
+/**
+ * `scaffolder-form-field:mercurial/repo-url-picker`: the
+ * `MercurialRepoUrlPicker` field of software templates.
+ */
+export const mercurialRepoUrlPickerField = FormFieldBlueprint.make({
+  name: 'repo-url-picker',
+  params: {
+    field: () =>
+      import('../components/RepoUrlPicker/field').then(
+        m => m.mercurialRepoUrlPickerFormField,
+      ),
+  },
+});

@@ -21,13 +21,17 @@ import {
   renderInTestApp,
   renderTestApp,
 } from '@backstage/frontend-test-utils';
+import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import { createTestEntityPage } from '@backstage/plugin-catalog-react/testUtils';
 import { coreExtensionData } from '@backstage/frontend-plugin-api';
 import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
-import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import mercurialPlugin from '../index';
 import { mercurialApiRef } from '../api';
 import {
@@ -43,10 +47,11 @@ import {
   mercurialContributorsCard,
   mercurialEntityContent,
   mercurialReadmeCard,
+  mercurialRepoUrlPickerField,
 } from './extensions';
 
 describe('mercurial frontend plugin', () => {
-  it('has the API, the three entity cards and the tab', () => {
+  it('has the API, the three entity cards, the tab and the picker', () => {
     expect(mercurialPlugin.pluginId).toBe('mercurial');
     expect(() => mercurialPlugin.getExtension('api:mercurial')).not.toThrow();
     expect(() =>
@@ -61,6 +66,18 @@ describe('mercurial frontend plugin', () => {
     expect(() =>
       mercurialPlugin.getExtension('entity-content:mercurial'),
     ).not.toThrow();
+    expect(() =>
+      mercurialPlugin.getExtension(
+        'scaffolder-form-field:mercurial/repo-url-picker',
+      ),
+    ).not.toThrow();
+  });
+
+  it('loads the MercurialRepoUrlPicker form field', async () => {
+    const tester = createExtensionTester(mercurialRepoUrlPickerField);
+    const load = tester.get(FormFieldBlueprint.dataRefs.formFieldLoader);
+    const field = await load();
+    expect(field.$$type).toBe('@backstage/scaffolder/FormField');
   });
 
   function apiForPage() {
@@ -72,8 +89,10 @@ describe('mercurial frontend plugin', () => {
         content: '# Payments API',
         truncated: false,
         url: 'https://hg.example.com/hg/team/payments/file/x/services/api/README.md',
-        browseBaseUrl: 'https://hg.example.com/hg/team/payments/file/x/services/api/',
-        rawBaseUrl: 'https://hg.example.com/hg/team/payments/raw-file/x/services/api/',
+        browseBaseUrl:
+          'https://hg.example.com/hg/team/payments/file/x/services/api/',
+        rawBaseUrl:
+          'https://hg.example.com/hg/team/payments/raw-file/x/services/api/',
       })),
       getCommits: jest.fn(async () => ({
         ...sourceFields,
@@ -209,7 +228,9 @@ describe('mercurial frontend plugin', () => {
       apis: [mockApis.config({ data: frontendConfig })],
     });
     renderInTestApp(
-      <EntityProvider entity={hgEntity}>{tester.reactElement()}</EntityProvider>,
+      <EntityProvider entity={hgEntity}>
+        {tester.reactElement()}
+      </EntityProvider>,
       {
         config: frontendConfig,
         apis: [[mercurialApiRef, api]],

@@ -21,6 +21,7 @@ import {
   mercurialContributorsCard,
   mercurialEntityContent,
   mercurialReadmeCard,
+  mercurialRepoUrlPickerField,
 } from './extensions';
 
 /**
@@ -37,5 +38,6 @@ export const mercurialFrontendPlugin = createFrontendPlugin({
     mercurialCommitsCard,
     mercurialContributorsCard,
     mercurialEntityContent,
+    mercurialRepoUrlPickerField,
   ],
 });

@@ -54,7 +54,10 @@ describe('MercurialCommitsCard', () => {
     expect(screen.getByText(/Jane Doe/)).toBeInTheDocument();
     expect(
       screen.getByRole('link', { name: /More changesets/ }),
-    ).toHaveAttribute('href', '/catalog/default/component/payments-api/mercurial');
+    ).toHaveAttribute(
+      'href',
+      '/catalog/default/component/payments-api/mercurial',
+    );
     expect(api.getCommits).toHaveBeenCalledWith(
       { kind: 'Component', namespace: 'default', name: 'payments-api' },
       { limit: 5 },
@@ -71,7 +74,11 @@ describe('MercurialCommitsCard', () => {
 
   it('says when there are no changesets yet', async () => {
     const api = mercurialApiMock({
-      getCommits: jest.fn(async () => ({ ...sourceFields, path: '', commits: [] })),
+      getCommits: jest.fn(async () => ({
+        ...sourceFields,
+        path: '',
+        commits: [],
+      })),
     });
     renderForEntity(<MercurialCommitsCard />, { api });
     expect(await screen.findByText('No changesets yet')).toBeInTheDocument();
@@ -93,7 +100,11 @@ describe('MercurialCommitsCard', () => {
       'NotAllowedError',
       'Permission mercurial.history.read was denied for user:default/guest',
     );
-    const api = mercurialApiMock({ getCommits: jest.fn(async () => { throw error; }) });
+    const api = mercurialApiMock({
+      getCommits: jest.fn(async () => {
+        throw error;
+      }),
+    });
     renderForEntity(<MercurialCommitsCard />, { api });
     expect(
       await screen.findByText(

@@ -65,9 +65,7 @@ export function MercurialCommitsCard(props: MercurialCommitsCardProps) {
       }
     >
       {!done && <ReadState state={state} title="changesets" />}
-      {done && !state.value.commits.length && (
-        <Empty>No changesets yet</Empty>
-      )}
+      {done && !state.value.commits.length && <Empty>No changesets yet</Empty>}
       {done && state.value.commits.length > 0 && (
         <CommitList commits={state.value.commits} />
       )}

@@ -49,9 +49,7 @@ function pagedApi() {
   return mercurialApiMock({
     getSummary: jest.fn(async () => summary),
     getCommits: jest.fn(async (_ref, options = {}) => {
-      const list = options.path
-        ? all.filter((_c, i) => i % 20 === 0)
-        : all;
+      const list = options.path ? all.filter((_c, i) => i % 20 === 0) : all;
       const start = options.before
         ? list.findIndex(c => c.node === options.before) + 1
         : 0;

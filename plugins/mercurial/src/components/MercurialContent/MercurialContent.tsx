@@ -138,7 +138,9 @@ function HistoryCard() {
         />
       )}
       {!history.loading && !history.error && !history.commits.length && (
-        <Empty>{path ? `No changesets touch ${path}` : 'No changesets yet'}</Empty>
+        <Empty>
+          {path ? `No changesets touch ${path}` : 'No changesets yet'}
+        </Empty>
       )}
       <CommitList commits={history.commits} />
       {history.loading && <Progress />}

@@ -16,7 +16,13 @@
 
 import { InfoCard, MarkdownContent } from '@backstage/core-components';
 import Typography from '@material-ui/core/Typography';
-import { Empty, ReadState, isNotFound, refOf, useMercurialRead } from '../common/state';
+import {
+  Empty,
+  ReadState,
+  isNotFound,
+  refOf,
+  useMercurialRead,
+} from '../common/state';
 import { readmeLinkTransforms } from './links';
 
 /**
@@ -26,9 +32,7 @@ import { readmeLinkTransforms } from './links';
  * @public
  */
 export function MercurialReadmeCard() {
-  const state = useMercurialRead((api, entity) =>
-    api.getReadme(refOf(entity)),
-  );
+  const state = useMercurialRead((api, entity) => api.getReadme(refOf(entity)));
   if (state.status === 'error' && isNotFound(state.error)) {
     return (
       <InfoCard title="README">
@@ -59,7 +63,9 @@ export function MercurialReadmeCard() {
         />
       )}
       {readme.content.trim() && readme.format === 'text' && (
-        <pre style={{ whiteSpace: 'pre-wrap', margin: 0 }}>{readme.content}</pre>
+        <pre style={{ whiteSpace: 'pre-wrap', margin: 0 }}>
+          {readme.content}
+        </pre>
       )}
       {readme.truncated && (
         <Typography variant="body2" color="textSecondary">

@@ -35,7 +35,8 @@ export function CommitList(props: { commits: MercurialCommit[] }) {
           <ListItemText
             primary={
               <Link to={commit.url} title={commit.node}>
-                <code>{shortNode(commit.node)}</code> {firstLine(commit.message)}
+                <code>{shortNode(commit.node)}</code>{' '}
+                {firstLine(commit.message)}
               </Link>
             }
             secondary={
@@ -51,7 +52,11 @@ export function CommitList(props: { commits: MercurialCommit[] }) {
                   <RefChip key={`t-${tag}`} kind="tag" name={tag} />
                 ))}
                 {commit.bookmarks.map(bookmark => (
-                  <RefChip key={`b-${bookmark}`} kind="bookmark" name={bookmark} />
+                  <RefChip
+                    key={`b-${bookmark}`}
+                    kind="bookmark"
+                    name={bookmark}
+                  />
                 ))}
               </>
             }

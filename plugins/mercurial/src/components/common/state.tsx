@@ -25,8 +25,7 @@ import { MercurialApi, mercurialApiRef } from '../../api';
 import { isMercurialAvailable } from '../../isMercurialAvailable';
 
 /** The message shown for an entity that is not in a Mercurial repository. */
-export const NOT_IN_MERCURIAL =
-  'This entity is not in a Mercurial repository';
+export const NOT_IN_MERCURIAL = 'This entity is not in a Mercurial repository';
 
 /**
  * What the backend said: the message of the route's error body (e.g.
@@ -97,9 +96,7 @@ export function ReadState(props: {
     return <Progress />;
   }
   if (state.status === 'unavailable') {
-    return (
-      <WarningPanel severity="info" title={NOT_IN_MERCURIAL} />
-    );
+    return <WarningPanel severity="info" title={NOT_IN_MERCURIAL} />;
   }
   if (state.status === 'error') {
     return (
