@@ -126,6 +126,11 @@ describe('MercurialReadmeCard', () => {
     });
     renderForEntity(<MercurialReadmeCard />, { api });
     expect(await screen.findByText('No README')).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'No README in services/api or the root of https://hg.example.com/hg/team/payments',
+      ),
+    ).toBeInTheDocument();
   });
 
   it('says that a git entity is not in Mercurial', async () => {

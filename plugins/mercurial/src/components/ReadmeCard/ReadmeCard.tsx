@@ -19,6 +19,7 @@ import Typography from '@material-ui/core/Typography';
 import {
   Empty,
   ReadState,
+  errorMessage,
   isNotFound,
   refOf,
   useMercurialRead,
@@ -37,6 +38,9 @@ export function MercurialReadmeCard() {
     return (
       <InfoCard title="README">
         <Empty>No README</Empty>
+        <Typography variant="body2" color="textSecondary">
+          {errorMessage(state.error)}
+        </Typography>
       </InfoCard>
     );
   }
