@@ -1,0 +1,47 @@
+/*
+ * Copyright 2026 The Backstage Mercurial Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/**
+ * Mercurial on Backstage entity pages: the README, recent changesets and
+ * contributors of an hg-hosted entity, a Mercurial tab, and a repository
+ * picker for software templates.
+ *
+ * The default export is the plugin for apps of the new frontend system; the
+ * named exports serve apps of the legacy system.
+ *
+ * @packageDocumentation
+ */
+
+import { mercurialFrontendPlugin } from './alpha/plugin';
+
+export default mercurialFrontendPlugin;
+
+export * from './api';
+export { isMercurialAvailable } from './isMercurialAvailable';
+export {
+  EntityMercurialCommitsCard,
+  EntityMercurialContent,
+  EntityMercurialContributorsCard,
+  EntityMercurialReadmeCard,
+  MercurialRepoUrlPickerFieldExtension,
+  mercurialPlugin,
+} from './plugin';
+export {
+  MercurialRepoUrlPicker,
+  mercurialRepoUrlPickerValidation,
+} from './components/RepoUrlPicker';
+export type { MercurialRepoUrlPickerUiOptions } from './components/RepoUrlPicker';
+export type { MercurialCommitsCardProps } from './components/CommitsCard';
