@@ -25,7 +25,10 @@ import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import scaffolderPlugin from '@backstage/plugin-scaffolder/alpha';
 import techdocsPlugin from '@backstage/plugin-techdocs/alpha';
 import userSettingsPlugin from '@backstage/plugin-user-settings/alpha';
+import mercurialPlugin from '@backstage-mercurial/plugin-mercurial';
+import { homeModule } from './modules/home';
 import { navModule } from './modules/nav';
+import { signInModule } from './modules/signIn';
 
 /** The demo app and its features. */
 export default createApp({
@@ -34,6 +37,11 @@ export default createApp({
     scaffolderPlugin,
     techdocsPlugin,
     userSettingsPlugin,
+    // README, changesets and contributors cards, the Mercurial tab and the
+    // MercurialRepoUrlPicker form field.
+    mercurialPlugin,
+    homeModule,
     navModule,
+    signInModule,
   ],
 });

@@ -207,7 +207,11 @@ describe('example backend', () => {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({
         template,
-        values: { name: 'my-service', description: 'Made in a test' },
+        values: {
+          name: 'my-service',
+          description: 'Made in a test',
+          repoUrl: `${server.host}?owner=demo&repo=my-service`,
+        },
         secrets: {},
         directoryContents: [],
       }),
@@ -239,7 +243,11 @@ describe('example backend', () => {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({
         templateRef: 'template:default/hg-demo-service-template',
-        values: { name: 'made-in-test', description: 'Published by a test' },
+        values: {
+          name: 'made-in-test',
+          description: 'Published by a test',
+          repoUrl: `${server.host}?owner=demo&repo=made-in-test`,
+        },
       }),
     });
     expect(created.status).toBe(201);
