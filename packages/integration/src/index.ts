@@ -51,6 +51,7 @@ export {
   getMercurialJsonFileUrl,
   getMercurialJsonLogUrl,
   getMercurialLookupUrl,
+  getMercurialRawDirectoryUrl,
   getMercurialRawFileUrl,
   getMercurialRepositoryUrl,
   isMercurialUrlUnderBase,

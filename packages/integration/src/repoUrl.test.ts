@@ -188,9 +188,7 @@ describe('parseMercurialRepoUrl', () => {
     ],
   ])('refuses %j with an InputError naming it', (repoUrl, message) => {
     // a substring: a URL that does not parse keeps its TypeError as cause
-    expect(() => parseMercurialRepoUrl(repoUrl, integrations)).toThrow(
-      message,
-    );
+    expect(() => parseMercurialRepoUrl(repoUrl, integrations)).toThrow(message);
     expect(() => parseMercurialRepoUrl(repoUrl, integrations)).toThrow(
       InputError,
     );

@@ -123,5 +123,15 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     );
   });
 
+  router.get('/entities/:kind/:namespace/:name/readme', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    res.json(
+      await service.read(
+        { route: 'readme', ref: entityRefOf(req), credentials, request: req },
+        (source, reader) => service.getReadme(source, reader),
+      ),
+    );
+  });
+
   return router;
 }
