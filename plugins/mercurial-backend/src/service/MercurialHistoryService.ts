@@ -271,10 +271,13 @@ export class MercurialHistoryService {
     return { onBehalfOf };
   }
 
-  /** The newest `limit` changesets of the entity's scope. */
+  /**
+   * The newest `limit` changesets of the entity's scope; with `before`, of
+   * those after that changeset in the history (the next page).
+   */
   getCommits(
     source: MercurialSource,
-    options: { limit: number; path: string },
+    options: { limit: number; path: string; before?: string },
     reader: HistoryReader = {},
   ): Promise<CommitsResponse> {
     return this.answer(source, reader, (head, request) =>

@@ -19,7 +19,7 @@ import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import type { Request, Router } from 'express';
 import { loadOpenApiSpec } from '../schema/spec';
-import { normalizeRelativePath, parseSince } from '../lib/scope';
+import { normalizeRelativePath, parseBefore, parseSince } from '../lib/scope';
 import { MercurialHistoryService } from './MercurialHistoryService';
 
 /** The default and the largest `limit` of the commits route. */
@@ -83,11 +83,13 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   router.get('/entities/:kind/:namespace/:name/commits', async (req, res) => {
     const limit = parseLimit(queryString(req, 'limit'));
     const path = normalizeRelativePath(queryString(req, 'path'));
+    const before = parseBefore(queryString(req, 'before'));
     const credentials = await httpAuth.credentials(req);
     res.json(
       await service.read(
         { route: 'commits', ref: entityRefOf(req), credentials, request: req },
-        (source, reader) => service.getCommits(source, { limit, path }, reader),
+        (source, reader) =>
+          service.getCommits(source, { limit, path, before }, reader),
       ),
     );
   });
