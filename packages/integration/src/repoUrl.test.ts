@@ -194,6 +194,24 @@ describe('parseMercurialRepoUrl', () => {
     );
   });
 
+  it.each([
+    'backstage:s3cret@hg.example.com?repo=team/service',
+    'https://backstage:s3cret@hg.example.com/hg/team/service',
+    'https://s3cret@hg.example.com/hg/team/service',
+  ])('refuses %s without repeating its credentials', repoUrl => {
+    let error: Error | undefined;
+    try {
+      parseMercurialRepoUrl(repoUrl, integrations);
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect(error?.message).toBe(
+      'Invalid repoUrl: it must not carry credentials (user:password@); they belong in the integrations.mercurial entry for hg.example.com',
+    );
+    expect(JSON.stringify(error)).not.toContain('s3cret');
+  });
+
   it('refuses an hgweb URL whose repository path is not a valid one', () => {
     expect(() =>
       parseMercurialRepoUrl(

@@ -121,24 +121,32 @@ export function formatMercurialRepoUrl(parts: MercurialRepoUrlParts): string {
  * its one repository, whose path is `''`.
  *
  * @throws InputError naming the `repoUrl` when it is malformed, names no
- *   configured integration or has an invalid repository path
+ *   configured integration or has an invalid repository path; without
+ *   naming it when it carries credentials (`user:password@host`)
  * @public
  */
 export function parseMercurialRepoUrl(
   repoUrl: string,
   integrations: MercurialIntegrations,
 ): MercurialRepoUrl {
-  if (/^https?:\/\//i.test(repoUrl)) {
-    return parseHgwebRepoUrl(repoUrl, integrations);
-  }
+  const hgweb = /^https?:\/\//i.test(repoUrl);
   let parsed: URL;
   try {
-    parsed = new URL(`https://${repoUrl}`);
+    parsed = new URL(hgweb ? repoUrl : `https://${repoUrl}`);
   } catch (e) {
     throw new InputError(
       `Invalid repoUrl '${repoUrl}': ${EXPECTED_REPO_URL}`,
       e,
     );
+  }
+  if (parsed.username || parsed.password) {
+    // Not echoed: it would put the credentials into errors and logs.
+    throw new InputError(
+      `Invalid repoUrl: it must not carry credentials (user:password@); they belong in the integrations.mercurial entry for ${parsed.host}`,
+    );
+  }
+  if (hgweb) {
+    return parseHgwebRepoUrl(repoUrl, integrations);
   }
   const repo = parsed.searchParams.get('repo');
   const owner = parsed.searchParams.get('owner');

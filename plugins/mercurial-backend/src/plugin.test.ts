@@ -959,6 +959,7 @@ describe('the mercurial backend plugin', () => {
         '/entities/{kind}/{namespace}/{name}/contributors',
         '/entities/{kind}/{namespace}/{name}/readme',
         '/entities/{kind}/{namespace}/{name}/summary',
+        '/repositories/exists',
       ]);
     });
   });

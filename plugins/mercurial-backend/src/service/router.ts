@@ -21,6 +21,7 @@ import type { Request, Router } from 'express';
 import { loadOpenApiSpec } from '../schema/spec';
 import { normalizeRelativePath, parseBefore, parseSince } from '../lib/scope';
 import { MercurialHistoryService } from './MercurialHistoryService';
+import { MercurialRepositories } from './repositories';
 
 /** The default and the largest `limit` of the commits route. */
 export const COMMITS_LIMIT = { default: 20, max: 100 };
@@ -28,6 +29,7 @@ export const COMMITS_LIMIT = { default: 20, max: 100 };
 export interface RouterOptions {
   httpAuth: HttpAuthService;
   service: MercurialHistoryService;
+  repositories: MercurialRepositories;
 }
 
 function queryString(req: Request, name: string): string | undefined {
@@ -72,10 +74,12 @@ function entityRefOf(req: Request) {
  * the backend's error handler in Backstage's JSON error shape. Every call
  * that gets past its parameters and the caller's credentials goes through
  * {@link MercurialHistoryService.read}: looked up as the caller, authorized
- * (`mercurial.history.read`) and audited (`mercurial-history-read`).
+ * (`mercurial.history.read`) and audited (`mercurial-history-read`); the
+ * repository look-up through {@link MercurialRepositories.exists}
+ * (`mercurial.repository.create`, `mercurial-repository-lookup`).
  */
 export async function createRouter(options: RouterOptions): Promise<Router> {
-  const { httpAuth, service } = options;
+  const { httpAuth, service, repositories } = options;
   const router = createValidatedOpenApiRouter(
     await loadOpenApiSpec(),
   ) as unknown as Router;
@@ -133,6 +137,17 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
         (source, reader) => service.getReadme(source, reader),
       ),
     );
+  });
+
+  router.get('/repositories/exists', async (req, res) => {
+    const repoUrl = queryString(req, 'repoUrl');
+    if (!repoUrl) {
+      throw new InputError(
+        "Missing repoUrl: give the repository as 'host?owner=team&repo=service'",
+      );
+    }
+    const credentials = await httpAuth.credentials(req);
+    res.json(await repositories.exists(repoUrl, credentials, req));
   });
 
   return router;
