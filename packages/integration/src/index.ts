@@ -16,7 +16,8 @@
 
 /**
  * The `integrations.mercurial` config type for Backstage: its schema, reader
- * and validation, hgweb URL parsing and building, and request options.
+ * and validation, hgweb URL parsing and building, the scaffolder's `repoUrl`
+ * rules, and request options.
  * Frontend-safe: no Node.js built-ins.
  *
  * @packageDocumentation
@@ -50,6 +51,7 @@ export {
   getMercurialJsonFileUrl,
   getMercurialJsonLogUrl,
   getMercurialLookupUrl,
+  getMercurialRawDirectoryUrl,
   getMercurialRawFileUrl,
   getMercurialRepositoryUrl,
   isMercurialUrlUnderBase,
@@ -62,6 +64,13 @@ export type {
   MercurialUrl,
   MercurialUrlKind,
 } from './urls';
+export {
+  checkMercurialRepositoryPath,
+  formatMercurialRepoUrl,
+  parseMercurialRepoUrl,
+  validateMercurialRepositoryPath,
+} from './repoUrl';
+export type { MercurialRepoUrl, MercurialRepoUrlParts } from './repoUrl';
 export {
   getMercurialConfigCredentials,
   getMercurialRequestOptions,

@@ -23,6 +23,7 @@ import {
   getMercurialJsonFileUrl,
   getMercurialJsonLogUrl,
   getMercurialLookupUrl,
+  getMercurialRawDirectoryUrl,
   getMercurialRawFileUrl,
   getMercurialRepositoryUrl,
   MercurialUrl,
@@ -442,6 +443,7 @@ describe('parseMercurialUrl and formatMercurialUrl for a single-repository serve
     expect(getMercurialBrowseUrl(single, { ...at, directory: true })).toBe(
       `${S}/file/tip/`,
     );
+    expect(getMercurialRawDirectoryUrl(single, at)).toBe(`${S}/raw-file/tip/`);
     expect(getMercurialArchiveUrl(single, at)).toBe(`${S}/archive/tip.tar.gz`);
     expect(getMercurialArchiveUrl(single, { ...at, path: 'docs' })).toBe(
       `${S}/archive/tip.tar.gz/docs`,
@@ -506,6 +508,17 @@ describe('URL builders', () => {
     expect(
       getMercurialBrowseUrl(config, { repositoryPath: 'r', revision: 'tip' }),
     ).toBe(`${B}/r/file/tip/`);
+  });
+
+  it.each([
+    [{ repositoryPath: 'r', revision: 'tip' }, `${B}/r/raw-file/tip/`],
+    [
+      { repositoryPath: 'team/r', revision: 'feature/x', path: 'a b/docs' },
+      `${B}/team/r/raw-file/feature%252Fx/a%20b/docs/`,
+    ],
+    [{ repositoryPath: 'r', path: 'docs/' }, `${B}/r/raw-file/default/docs/`],
+  ])('builds the raw-file URL of a directory %j', (location, url) => {
+    expect(getMercurialRawDirectoryUrl(config, location)).toBe(url);
   });
 
   it('builds archive URLs with and without a sub-path', () => {

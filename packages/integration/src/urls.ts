@@ -357,6 +357,22 @@ export function getMercurialRawFileUrl(
 }
 
 /**
+ * `{baseUrl}/{repo}/raw-file/{rev}/{dir}/` (`.../raw-file/{rev}/` for the
+ * root): the raw-file URL of a directory, ending with `/`, against which a
+ * relative link of a file in it (an image of a README) resolves to the
+ * linked file's bytes.
+ *
+ * @public
+ */
+export function getMercurialRawDirectoryUrl(
+  config: MercurialIntegrationConfig,
+  location: MercurialLocation,
+): string {
+  const url = revPathUrl(config, 'raw-file', location);
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/**
  * The browse view: `{baseUrl}/{repo}/file/{rev}/{path}` for a file, with a
  * trailing slash for a directory.
  *

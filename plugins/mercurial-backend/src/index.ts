@@ -15,9 +15,9 @@
  */
 
 /**
- * A Backstage backend plugin with the commit history, contributors and
- * repository summary of catalog entities whose source location is an hg
- * repository.
+ * A Backstage backend plugin with the commit history, contributors, README
+ * and repository summary of catalog entities whose source location is an hg
+ * repository, and a repository look-up for the scaffolder's picker.
  *
  * @packageDocumentation
  */
@@ -28,5 +28,7 @@ export type {
   CommitsResponse,
   Contributor,
   ContributorsResponse,
+  ReadmeResponse,
+  RepositoryExistsResponse,
   SummaryResponse,
 } from './service/types';

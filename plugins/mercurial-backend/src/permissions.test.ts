@@ -178,6 +178,7 @@ describe('mercurial.history.read through the permission framework', () => {
     ['commits', `/entities/component/default/alices-service/commits`],
     ['contributors', `/entities/component/default/alices-service/contributors`],
     ['summary', `/entities/component/default/alices-service/summary`],
+    ['readme', `/entities/component/default/alices-service/readme`],
   ] as const;
 
   beforeAll(async () => {
@@ -376,6 +377,7 @@ describe('mercurial.history.read through the permission framework', () => {
     expect(denied.map(e => e.meta?.route).sort()).toEqual([
       'commits',
       'contributors',
+      'readme',
       'summary',
     ]);
     expect(denied[0]).toMatchObject({

@@ -716,7 +716,7 @@ describe('the mercurial backend plugin', () => {
 
   describe('access', () => {
     it('answers 404 for an entity whose source location is not on an hg server', async () => {
-      for (const route of ['commits', 'contributors', 'summary']) {
+      for (const route of ['commits', 'contributors', 'summary', 'readme']) {
         const { status, body } = await get(
           `/entities/component/default/on-github/${route}`,
         );
@@ -751,7 +751,7 @@ describe('the mercurial backend plugin', () => {
     it('answers 404, as for a missing entity, when the catalog refuses the caller the entity', async () => {
       const checksBefore = permissionChecks.length;
       const requestsBefore = proxy.requests.length;
-      for (const route of ['commits', 'contributors', 'summary']) {
+      for (const route of ['commits', 'contributors', 'summary', 'readme']) {
         const denied = await get(
           `/entities/component/default/platform-api/${route}`,
           { token: outsiderToken },
@@ -790,7 +790,7 @@ describe('the mercurial backend plugin', () => {
     });
 
     it('answers 502, not 401, when the hg server refuses the integration credentials', async () => {
-      for (const route of ['commits', 'contributors', 'summary']) {
+      for (const route of ['commits', 'contributors', 'summary', 'readme']) {
         const { status, body } = await get(
           `/entities/component/default/locked-away/${route}`,
         );
@@ -957,7 +957,9 @@ describe('the mercurial backend plugin', () => {
       expect(Object.keys(spec.paths).sort()).toEqual([
         '/entities/{kind}/{namespace}/{name}/commits',
         '/entities/{kind}/{namespace}/{name}/contributors',
+        '/entities/{kind}/{namespace}/{name}/readme',
         '/entities/{kind}/{namespace}/{name}/summary',
+        '/repositories/exists',
       ]);
     });
   });

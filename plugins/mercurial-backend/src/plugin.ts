@@ -19,18 +19,22 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { MercurialIntegrations } from '@backstage-mercurial/integration';
 import { mercurialHgwebClientServiceRef } from '@backstage-mercurial/integration-node';
 import { mercurialPermissions } from '@backstage-mercurial/plugin-mercurial-common';
 import { MercurialHistoryService } from './service/MercurialHistoryService';
+import { MercurialRepositories } from './service/repositories';
 import { createRouter } from './service/router';
 
 /**
- * Commit history, contributors and repository summaries of entities whose
- * source location is an hg repository, at `/api/mercurial`:
+ * Commit history, contributors, READMEs and repository summaries of entities
+ * whose source location is an hg repository, and whether a repository
+ * exists (for the scaffolder's picker), at `/api/mercurial`:
  * `backend.add(import('@backstage-mercurial/plugin-mercurial-backend'))`.
  * Registers the pack's permissions (`mercurial.history.read` is checked
  * here, on the entity; create and push by the scaffolder module) and audits
- * every read (`mercurial-history-read`).
+ * every read (`mercurial-history-read`) and look-up
+ * (`mercurial-repository-lookup`).
  *
  * @public
  */
@@ -77,7 +81,16 @@ export const mercurialPlugin = createBackendPlugin({
           auth,
           userInfo,
         });
-        httpRouter.use(await createRouter({ httpAuth, service }));
+        const repositories = new MercurialRepositories({
+          integrations: MercurialIntegrations.fromConfig(config),
+          hgweb,
+          permissions,
+          auditor,
+          auth,
+          userInfo,
+          requestTimeoutMs: service.settings.requestTimeoutMs,
+        });
+        httpRouter.use(await createRouter({ httpAuth, service, repositories }));
       },
     });
   },

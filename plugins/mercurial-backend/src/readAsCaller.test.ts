@@ -275,6 +275,33 @@ describe('readAs: caller', () => {
     expect((await get(paymentsCommits, tokenOf('alice'))).status).toBe(200);
   });
 
+  it("reads the README with the caller's credentials too, and refuses bob the same way", async () => {
+    clearRequests();
+    const readme = '/entities/component/default/payments/readme';
+    const alice = await get(readme, tokenOf('alice'));
+    expect(alice.status).toBe(200);
+    expect(alice.body).toMatchObject({
+      path: 'README.md',
+      content: '# Payments\n',
+      node: hg.repositories[PAYMENTS].nodes[0],
+    });
+    const requests = hg.requests();
+    expect(requests.filter(r => r.path.includes('/json-file/'))).toHaveLength(
+      1,
+    );
+    expect(requests.filter(r => r.path.includes('/raw-file/'))).toHaveLength(1);
+    expect(requests.map(r => [r.user, r.status])).toEqual(
+      requests.map(() => ['alice', 200]),
+    );
+
+    const bob = await get(readme, tokenOf('bob'));
+    expect(bob.status).toBe(403);
+    expect(bob.body.error).toMatchObject({
+      name: 'NotAllowedError',
+      message: `you have no read access to team/payments on ${hg.host}`,
+    });
+  });
+
   it('fails closed for a service caller, without asking the hg server', async () => {
     clearRequests();
     const { status, body } = await get(
@@ -362,7 +389,8 @@ describe('readAs: caller', () => {
     const denied = reads.filter(
       e => e.status === 'failed' && e.meta?.onBehalfOf === BOB,
     );
-    expect(denied).toHaveLength(2);
+    // commits twice, readme once
+    expect(denied).toHaveLength(3);
     expect(denied[0]).toMatchObject({
       actor: expect.objectContaining({ actorId: BOB }),
       meta: {
@@ -378,8 +406,8 @@ describe('readAs: caller', () => {
       e => e.status === 'failed' && e.meta?.onBehalfOf === undefined,
     );
     expect(service).toHaveLength(1);
-    // One event per view: 2 + 3 + 1 + 20 + 5 route calls above.
-    expect(reads).toHaveLength(31);
+    // One event per view: 2 + 3 + 2 + 1 + 20 + 5 route calls above.
+    expect(reads).toHaveLength(33);
 
     const issued = audit.outcomes('mercurial-credentials-issued');
     expect(issued).toContainEqual(

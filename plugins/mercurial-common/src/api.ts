@@ -77,6 +77,11 @@ export interface MercurialCommitsResponse extends MercurialSourceFields {
   /** The file or directory the history is limited to, `''` for the whole repository. */
   path: string;
   commits: MercurialCommit[];
+  /**
+   * Present when there are more changesets after this page: the node of its
+   * last changeset, to pass as `before` for the next page.
+   */
+  next?: string;
 }
 
 /**

@@ -14,12 +14,9 @@
  * limitations under the License.
  */
 
-/** A changeset's author, from hg's free-form user string. */
-export interface MercurialAuthor {
-  name: string;
-  /** Absent when the user string has no e-mail address. */
-  email?: string;
-}
+import type { MercurialAuthor } from '@backstage-mercurial/plugin-mercurial-common';
+
+export type { MercurialAuthor };
 
 const BARE_EMAIL = /^[^\s@<>()"]+@[^\s@<>()"]+$/;
 

@@ -18,6 +18,7 @@ import {
   historyRevset,
   joinPaths,
   normalizeRelativePath,
+  parseBefore,
   parseSince,
   quoteRevsetString,
 } from './scope';
@@ -74,9 +75,47 @@ describe('revsets', () => {
     );
   });
 
+  it('pages: only changesets of lower revision numbers than before', () => {
+    const before = 'b'.repeat(40);
+    expect(historyRevset(node, '', before)).toBe(
+      `::${node} and not (${before}:)`,
+    );
+    expect(historyRevset(node, 'docs', before)).toBe(
+      `::${node} and not (${before}:) and file("path:docs")`,
+    );
+  });
+
   it('takes full nodes only', () => {
     expect(() => historyRevset('default', '')).toThrow(/node/);
     expect(() => historyRevset('abc', '')).toThrow(/node/);
+    expect(() => historyRevset(node, '', 'tip')).toThrow(/node/);
+    expect(() => historyRevset(node, '', `${node})`)).toThrow(/node/);
+  });
+});
+
+describe('parseBefore', () => {
+  it('takes a 40-hex node, or nothing', () => {
+    expect(parseBefore(undefined)).toBeUndefined();
+    expect(parseBefore('0123456789abcdef0123456789abcdef01234567')).toBe(
+      '0123456789abcdef0123456789abcdef01234567',
+    );
+  });
+
+  it.each([
+    '',
+    'tip',
+    'default',
+    '0123456789abcdef',
+    '0123456789ABCDEF0123456789ABCDEF01234567',
+    '0123456789abcdef0123456789abcdef01234567:',
+    '0123456789abcdef0123456789abcdef012345678',
+  ])('refuses %j with an InputError naming it', value => {
+    expect(() => parseBefore(value)).toThrow(
+      expect.objectContaining({
+        name: 'InputError',
+        message: expect.stringContaining(`Invalid before '${value}'`),
+      }),
+    );
   });
 });
 

@@ -62,19 +62,50 @@ export function quoteRevsetString(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
+const NODE = /^[0-9a-f]{40}$/;
+
 /**
  * The changesets of a history: the ancestors of `node` (a 40-hex node, so
  * that the expression never falls back to hgweb's keyword search), limited
  * to those that touch `path` (a file or a directory, relative to the
  * repository root) when it is not empty.
+ *
+ * With `before` (a 40-hex node, a page's last changeset): only those after
+ * it in the history's order (hg's, newest revision first), i.e. of a lower
+ * revision number; not "the ancestors of `before`", which would leave out
+ * the changesets of the other side of a merge that come after it in the
+ * list.
  */
-export function historyRevset(node: string, path: string): string {
-  if (!/^[0-9a-f]{40}$/.test(node)) {
-    throw new Error(`Not a full Mercurial node: '${node}'`);
+export function historyRevset(
+  node: string,
+  path: string,
+  before?: string,
+): string {
+  for (const n of before === undefined ? [node] : [node, before]) {
+    if (!NODE.test(n)) {
+      throw new Error(`Not a full Mercurial node: '${n}'`);
+    }
   }
-  return path
-    ? `::${node} and file(${quoteRevsetString(`path:${path}`)})`
-    : `::${node}`;
+  return [
+    `::${node}`,
+    ...(before ? [`not (${before}:)`] : []),
+    ...(path ? [`file(${quoteRevsetString(`path:${path}`)})`] : []),
+  ].join(' and ');
+}
+
+/**
+ * Reads the `before` query parameter of the commits route: a 40-hex node.
+ */
+export function parseBefore(value: string | undefined): string | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!NODE.test(value)) {
+    throw new InputError(
+      `Invalid before '${value}': expected the 40-hex node of a changeset (the 'next' of the previous page)`,
+    );
+  }
+  return value;
 }
 
 /**

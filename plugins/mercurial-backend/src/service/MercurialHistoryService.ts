@@ -50,12 +50,14 @@ import {
   MercurialHistorySettings,
   readMercurialHistorySettings,
 } from './settings';
+import { getReadme } from './readme';
 import { resolveMercurialSource } from './source';
 import { getSummary } from './summary';
 import {
   CommitsResponse,
   ContributorsResponse,
   MercurialSource,
+  ReadmeResponse,
   SourceFields,
   SourceHead,
   SummaryResponse,
@@ -72,6 +74,7 @@ export type {
   Contributor,
   ContributorsResponse,
   MercurialSource,
+  ReadmeResponse,
   SummaryResponse,
 } from './types';
 
@@ -92,7 +95,7 @@ export interface MercurialHistoryServiceDeps {
 }
 
 /** The routes, as audit events name them. */
-export type HistoryRoute = 'commits' | 'contributors' | 'summary';
+export type HistoryRoute = 'commits' | 'contributors' | 'summary' | 'readme';
 
 /**
  * Who the hg server is read as: the integration's credentials (no
@@ -114,8 +117,8 @@ export interface HistoryCall {
 }
 
 /**
- * Commit history, contributors and repository summaries of entities whose
- * source location is an hg repository, read from hgweb through the pack's
+ * Commit history, contributors, READMEs and repository summaries of
+ * entities whose source location is an hg repository, read from hgweb through the pack's
  * shared client and cached per repository state.
  *
  * Every answer costs one head check (a wire-protocol `batch` request:
@@ -268,10 +271,13 @@ export class MercurialHistoryService {
     return { onBehalfOf };
   }
 
-  /** The newest `limit` changesets of the entity's scope. */
+  /**
+   * The newest `limit` changesets of the entity's scope; with `before`, of
+   * those after that changeset in the history (the next page).
+   */
   getCommits(
     source: MercurialSource,
-    options: { limit: number; path: string },
+    options: { limit: number; path: string; before?: string },
     reader: HistoryReader = {},
   ): Promise<CommitsResponse> {
     return this.answer(source, reader, (head, request) =>
@@ -301,6 +307,19 @@ export class MercurialHistoryService {
   ): Promise<SummaryResponse> {
     return this.answer(source, reader, (head, request) =>
       getSummary(source, head, this.cache, { request }),
+    );
+  }
+
+  /**
+   * The README of the entity's directory, else of the repository root, at
+   * the source's node (its first 1 MiB).
+   */
+  getReadme(
+    source: MercurialSource,
+    reader: HistoryReader = {},
+  ): Promise<ReadmeResponse> {
+    return this.answer(source, reader, (head, request) =>
+      getReadme(source, head, this.cache, { request }),
     );
   }
 

@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { isRefusal } from '../lib/errors';
 
 /** Bumped when the shape of cached values changes. */
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
 function hash(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex');

@@ -20,6 +20,7 @@ import {
   NULL_NODE,
   parseHgwebDate,
 } from '@backstage-mercurial/integration-node';
+import { InputError } from '@backstage/errors';
 import { parseAuthor } from '../lib/authors';
 import { historyRevset, joinPaths } from '../lib/scope';
 import { HistoryCache } from './cache';
@@ -50,36 +51,74 @@ function toCommit(source: MercurialSource, c: HgwebChangeset): Commit {
 
 /**
  * The commits route: the newest `limit` changesets of the entity's scope
- * (its directory joined with `path`), from the node of `head`; `request`,
- * the options of each request to the server (timeout, on whose behalf).
+ * (its directory joined with `path`), from the node of `head`; with
+ * `before` (the `next` of the previous page), those after it in the
+ * history. `next` is set when there are more: one more changeset than
+ * `limit` is asked for to know. `request`, the options of each request to
+ * the server (timeout, on whose behalf).
+ *
+ * @throws InputError when `before` is no changeset of the repository
  */
 export async function getCommits(
   source: MercurialSource,
   head: SourceHead,
   cache: HistoryCache,
-  options: { limit: number; path: string; request: HgwebRequestOptions },
+  options: {
+    limit: number;
+    path: string;
+    before?: string;
+    request: HgwebRequestOptions;
+  },
 ): Promise<CommitsResponse> {
   const { state, node } = head;
+  const { limit, before, request } = options;
   const path = joinPaths(source.path, options.path);
-  const commits = await cache.get(
-    [source.repositoryUrl, state, 'commits', node, path, options.limit],
+  const page = await cache.get<{ commits: Commit[]; next?: string }>(
+    [source.repositoryUrl, state, 'commits', node, path, limit, before ?? null],
     async () => {
       if (node === NULL_NODE) {
-        return [];
+        return { commits: [] };
+      }
+      if (before) {
+        await checkKnown(source, before, request);
       }
       const entries = await source.client.getLog(
         source.repositoryPath,
-        historyRevset(node, path),
-        options.limit,
+        historyRevset(node, path, before),
+        limit + 1,
         historyDescription(source, path),
-        options.request,
+        request,
       );
-      return entries.map(c => toCommit(source, c));
+      const commits = entries.slice(0, limit).map(c => toCommit(source, c));
+      return entries.length > limit
+        ? { commits, next: commits[commits.length - 1].node }
+        : { commits };
     },
   );
   return {
     ...sourceFields(source, node),
     path,
-    commits,
+    ...page,
   };
+}
+
+/**
+ * Makes sure `before` is a changeset of the repository: hgweb answers a
+ * revset naming an unknown node with a keyword search, not an error.
+ */
+async function checkKnown(
+  source: MercurialSource,
+  before: string,
+  request: HgwebRequestOptions,
+): Promise<void> {
+  const found = await source.client.lookup(
+    source.repositoryPath,
+    before,
+    request,
+  );
+  if (found !== before) {
+    throw new InputError(
+      `Invalid before '${before}': ${source.client.describeRepository(source.repositoryPath)} has no changeset with that node`,
+    );
+  }
 }

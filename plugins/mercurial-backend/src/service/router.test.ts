@@ -26,6 +26,7 @@ import {
   MercurialHistoryService,
   readMercurialHistorySettings,
 } from './MercurialHistoryService';
+import { MercurialRepositories } from './repositories';
 import { createRouter } from './router';
 
 function entity(name: string, sourceLocation?: string): Entity {
@@ -76,6 +77,7 @@ describe('the router and the OpenAPI description', () => {
     const router: any = await createRouter({
       httpAuth: mockServices.httpAuth(),
       service: makeService([]),
+      repositories: {} as MercurialRepositories,
     });
     const routes = router.stack
       .filter((layer: any) => layer.route)

@@ -19,8 +19,9 @@ import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import type { Request, Router } from 'express';
 import { loadOpenApiSpec } from '../schema/spec';
-import { normalizeRelativePath, parseSince } from '../lib/scope';
+import { normalizeRelativePath, parseBefore, parseSince } from '../lib/scope';
 import { MercurialHistoryService } from './MercurialHistoryService';
+import { MercurialRepositories } from './repositories';
 
 /** The default and the largest `limit` of the commits route. */
 export const COMMITS_LIMIT = { default: 20, max: 100 };
@@ -28,6 +29,7 @@ export const COMMITS_LIMIT = { default: 20, max: 100 };
 export interface RouterOptions {
   httpAuth: HttpAuthService;
   service: MercurialHistoryService;
+  repositories: MercurialRepositories;
 }
 
 function queryString(req: Request, name: string): string | undefined {
@@ -72,10 +74,12 @@ function entityRefOf(req: Request) {
  * the backend's error handler in Backstage's JSON error shape. Every call
  * that gets past its parameters and the caller's credentials goes through
  * {@link MercurialHistoryService.read}: looked up as the caller, authorized
- * (`mercurial.history.read`) and audited (`mercurial-history-read`).
+ * (`mercurial.history.read`) and audited (`mercurial-history-read`); the
+ * repository look-up through {@link MercurialRepositories.exists}
+ * (`mercurial.repository.create`, `mercurial-repository-lookup`).
  */
 export async function createRouter(options: RouterOptions): Promise<Router> {
-  const { httpAuth, service } = options;
+  const { httpAuth, service, repositories } = options;
   const router = createValidatedOpenApiRouter(
     await loadOpenApiSpec(),
   ) as unknown as Router;
@@ -83,11 +87,13 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   router.get('/entities/:kind/:namespace/:name/commits', async (req, res) => {
     const limit = parseLimit(queryString(req, 'limit'));
     const path = normalizeRelativePath(queryString(req, 'path'));
+    const before = parseBefore(queryString(req, 'before'));
     const credentials = await httpAuth.credentials(req);
     res.json(
       await service.read(
         { route: 'commits', ref: entityRefOf(req), credentials, request: req },
-        (source, reader) => service.getCommits(source, { limit, path }, reader),
+        (source, reader) =>
+          service.getCommits(source, { limit, path, before }, reader),
       ),
     );
   });
@@ -121,6 +127,27 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
         (source, reader) => service.getSummary(source, reader),
       ),
     );
+  });
+
+  router.get('/entities/:kind/:namespace/:name/readme', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    res.json(
+      await service.read(
+        { route: 'readme', ref: entityRefOf(req), credentials, request: req },
+        (source, reader) => service.getReadme(source, reader),
+      ),
+    );
+  });
+
+  router.get('/repositories/exists', async (req, res) => {
+    const repoUrl = queryString(req, 'repoUrl');
+    if (!repoUrl) {
+      throw new InputError(
+        "Missing repoUrl: give the repository as 'host?owner=team&repo=service'",
+      );
+    }
+    const credentials = await httpAuth.credentials(req);
+    res.json(await repositories.exists(repoUrl, credentials, req));
   });
 
   return router;

@@ -101,6 +101,10 @@ export async function resolveMercurialSource(
     explicitRevision: parsed.revision !== undefined,
     // A file URL scopes to the file: `file("path:...")` matches either.
     path: parsed.path,
+    directory:
+      parsed.kind === 'file' || parsed.kind === 'raw-file'
+        ? parsed.path.split('/').slice(0, -1).join('/')
+        : parsed.path,
   };
 }
 

@@ -15,11 +15,26 @@
  */
 
 import { MercurialIntegration } from '@backstage-mercurial/integration';
-import { MercurialAuthor } from '../lib/authors';
 import {
   HgwebRepositoryState,
   HgwebServerClient,
 } from '@backstage-mercurial/integration-node';
+import type {
+  MercurialCommit,
+  MercurialCommitsResponse,
+  MercurialContributor,
+  MercurialContributorsResponse,
+  MercurialReadmeResponse,
+  MercurialRepositoryExistsResponse,
+  MercurialSourceFields,
+  MercurialSummaryResponse,
+} from '@backstage-mercurial/plugin-mercurial-common';
+
+/*
+ * The answers are the types of `@backstage-mercurial/plugin-mercurial-common`
+ * (which the frontend reads them as), under the names this package has
+ * exported since its first release.
+ */
 
 /** Where an entity's source is: a repository, a revision, a directory. */
 export interface MercurialSource {
@@ -34,8 +49,16 @@ export interface MercurialSource {
   revision: string;
   /** Whether the source location names the revision. */
   explicitRevision: boolean;
-  /** The entity's directory in the repository, `''` for the root. */
+  /**
+   * The file or directory of the source location in the repository, `''`
+   * for the root; the history is scoped to it.
+   */
   path: string;
+  /**
+   * The entity's directory: `path` itself, or the directory of the file a
+   * source location names; `''` for the root.
+   */
+  directory: string;
 }
 
 /** What the head check found for a source: the state and the source's node. */
@@ -50,71 +73,49 @@ export interface SourceHead {
  *
  * @public
  */
-export interface Commit {
-  node: string;
-  author: MercurialAuthor;
-  date: string;
-  message: string;
-  branch: string;
-  tags: string[];
-  bookmarks: string[];
-  parents: string[];
-  url: string;
-}
+export type Commit = MercurialCommit;
 
 /** The fields every answer starts with: the entity and what was read. */
-export interface SourceFields {
-  entityRef: string;
-  repositoryUrl: string;
-  revision: string;
-  node: string;
-}
+export type SourceFields = MercurialSourceFields;
 
 /**
  * The answer of the commits route.
  *
  * @public
  */
-export interface CommitsResponse extends SourceFields {
-  path: string;
-  commits: Commit[];
-}
+export type CommitsResponse = MercurialCommitsResponse;
 
 /**
  * An author in the answer of the contributors route.
  *
  * @public
  */
-export interface Contributor {
-  name: string;
-  email?: string;
-  commitCount: number;
-  firstCommitDate: string;
-  lastCommitDate: string;
-}
+export type Contributor = MercurialContributor;
 
 /**
  * The answer of the contributors route.
  *
  * @public
  */
-export interface ContributorsResponse extends SourceFields {
-  path: string;
-  since?: string;
-  commitCount: number;
-  truncated: boolean;
-  contributors: Contributor[];
-}
+export type ContributorsResponse = MercurialContributorsResponse;
 
 /**
  * The answer of the summary route.
  *
  * @public
  */
-export interface SummaryResponse extends SourceFields {
-  defaultBranch: string;
-  head?: string;
-  branches: Array<{ name: string; node: string; open: boolean }>;
-  tags: Array<{ name: string; node: string }>;
-  bookmarks: Array<{ name: string; node: string }>;
-}
+export type SummaryResponse = MercurialSummaryResponse;
+
+/**
+ * The answer of the readme route.
+ *
+ * @public
+ */
+export type ReadmeResponse = MercurialReadmeResponse;
+
+/**
+ * The answer of the repository exists route.
+ *
+ * @public
+ */
+export type RepositoryExistsResponse = MercurialRepositoryExistsResponse;

@@ -19,7 +19,10 @@ import {
   HgRunOptions,
   runHgCommand,
 } from '@backstage-mercurial/integration-node';
-import { getMercurialRepositoryUrl } from '@backstage-mercurial/integration';
+import {
+  getMercurialRepositoryUrl,
+  parseMercurialRepoUrl,
+} from '@backstage-mercurial/integration';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'fs-extra';
@@ -28,7 +31,6 @@ import { examples } from './clone.examples';
 import { initiatorOnBehalfOf, taskInitiator } from './access';
 import { hgAuthFor, sshRepositoryUrl } from './locations';
 import { MercurialActionOptions, resolveActionOptions } from './options';
-import { parseRepoUrl } from './repoUrl';
 import { workspaceDir } from './workspace';
 
 /**
@@ -75,7 +77,7 @@ export function createHgCloneAction(options: MercurialActionOptions) {
     },
     async handler(ctx) {
       const { input } = ctx;
-      const { integration, repositoryPath } = parseRepoUrl(
+      const { integration, repositoryPath } = parseMercurialRepoUrl(
         input.repoUrl,
         integrations,
       );

@@ -14,7 +14,10 @@
  * limitations under the License.
  */
 
-import { getMercurialRepositoryUrl } from '@backstage-mercurial/integration';
+import {
+  getMercurialRepositoryUrl,
+  parseMercurialRepoUrl,
+} from '@backstage-mercurial/integration';
 import { MERCURIAL_AUDIT_EVENTS } from '@backstage-mercurial/integration-node';
 import { mercurialRepositoryCreatePermission } from '@backstage-mercurial/plugin-mercurial-common';
 import { InputError } from '@backstage/errors';
@@ -34,7 +37,6 @@ import { examples } from './publish.examples';
 import { commitCopy } from './publishSteps/copy';
 import { publishCommit } from './publishSteps/publishCommit';
 import { publishOutputs } from './publishSteps/outputs';
-import { parseRepoUrl } from './repoUrl';
 import { workspaceDir } from './workspace';
 
 /**
@@ -128,7 +130,7 @@ export function createPublishMercurialAction(options: MercurialActionOptions) {
     },
     async handler(ctx) {
       const { input } = ctx;
-      const { integration, repositoryPath } = parseRepoUrl(
+      const { integration, repositoryPath } = parseMercurialRepoUrl(
         input.repoUrl,
         integrations,
       );
