@@ -23,6 +23,7 @@
 import { createApp } from '@backstage/frontend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import scaffolderPlugin from '@backstage/plugin-scaffolder/alpha';
+import searchPlugin from '@backstage/plugin-search/alpha';
 import techdocsPlugin from '@backstage/plugin-techdocs/alpha';
 import userSettingsPlugin from '@backstage/plugin-user-settings/alpha';
 import mercurialPlugin from '@backstage-mercurial/plugin-mercurial';
@@ -36,6 +37,8 @@ export default createApp({
     catalogPlugin,
     scaffolderPlugin,
     techdocsPlugin,
+    // TechDocs' reader asks for the search API.
+    searchPlugin,
     userSettingsPlugin,
     // README, changesets and contributors cards, the Mercurial tab and the
     // MercurialRepoUrlPicker form field.

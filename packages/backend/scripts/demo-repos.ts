@@ -49,13 +49,48 @@ export const BASE_URL_PLACEHOLDER = '__HG_DEMO_BASE_URL__';
 export const DEMO_COMMIT_USER = 'Backstage Demo <demo@example.com>';
 export const DEMO_COMMIT_DATE = '2024-01-01 00:00:00 +0000';
 
+/**
+ * Changesets added to a demo repository after its first commit, from
+ * `demo/history/<dir>.json`: a history for the portal's cards.
+ */
+interface DemoHistory {
+  changesets: Array<{
+    user: string;
+    date: string;
+    message: string;
+    /** Text appended to files (created when missing), by path. */
+    append: Record<string, string>;
+    /** A tag on the new changeset. */
+    tag?: string;
+  }>;
+}
+
+/** Where the histories are: `demo/history/<dir>.json`. */
+export const DEMO_HISTORY_DIR = path.resolve(__dirname, '../demo/history');
+
+async function readHistory(
+  historyDir: string,
+  dirName: string,
+): Promise<DemoHistory | undefined> {
+  try {
+    return JSON.parse(
+      await fs.readFile(path.join(historyDir, `${dirName}.json`), 'utf8'),
+    ) as DemoHistory;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      return undefined;
+    }
+    throw new Error(`Invalid demo history for ${dirName}: ${e}`);
+  }
+}
+
 /** A built demo repository. */
 export interface DemoRepository {
   /** Its path on the server and below the root, e.g. `demo/service`. */
   name: string;
   /** Its absolute directory. */
   dir: string;
-  /** The 40-hex node of its commit. */
+  /** The 40-hex node of its tip (its last commit). */
   node: string;
 }
 
@@ -67,6 +102,8 @@ export interface BuildDemoRepositoriesOptions {
   baseUrl: string;
   /** Where the plain files are; default {@link DEMO_SOURCE_DIR}. */
   sourceDir?: string;
+  /** Where the histories are; default {@link DEMO_HISTORY_DIR}. */
+  historyDir?: string;
 }
 
 /**
@@ -171,6 +208,24 @@ export async function buildDemoRepositories(
       ],
       dir,
     );
+    const history = await readHistory(
+      options.historyDir ?? DEMO_HISTORY_DIR,
+      path.basename(name),
+    );
+    for (const changeset of history?.changesets ?? []) {
+      for (const [file, text] of Object.entries(changeset.append)) {
+        await fs.mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+        await fs.appendFile(path.join(dir, file), text);
+      }
+      const who = ['--user', changeset.user, '--date', changeset.date];
+      await hg(
+        ['commit', '--addremove', ...who, '--message', changeset.message],
+        dir,
+      );
+      if (changeset.tag) {
+        await hg(['tag', ...who, '--', changeset.tag], dir);
+      }
+    }
     const node = (await hg(['log', '-r', '.', '-T', '{node}'], dir)).trim();
     result.push({ name, dir, node });
   }

@@ -38,6 +38,7 @@ import {
 } from '@backstage-mercurial/test-utils';
 import { stringify as stringifyYaml } from 'yaml';
 import { buildDemoRepositories } from '../scripts/demo-repos';
+import appPlugin from '@backstage/plugin-app-backend';
 import { backendFeatures } from './features';
 
 // Generous: the backend starts, the catalog reads both locations over HTTP,
@@ -140,7 +141,9 @@ describe('example backend', () => {
     process.env.HG_DEMO_ROOT = server.root;
     const backend = await startTestBackend({
       features: [
-        ...backendFeatures,
+        // Without the portal: portal.browser.test.ts rebuilds packages/app/dist
+        // (through start.sh) while this runs, and serves it itself.
+        ...backendFeatures.filter(f => f !== appPlugin),
         // The permission backend needs on-behalf-of tokens with an actor.
         mockAuthWithActorsFactory(),
         recordingRootLogger,
@@ -187,12 +190,12 @@ describe('example backend', () => {
     const entity = await entityByName('template', 'hg-demo-service-template');
     expect(entity.apiVersion).toBe('scaffolder.backstage.io/v1beta3');
 
-    // The two discovered locations and the templates repository's own
-    // Location entity were processed without errors.
+    // The two discovered locations, the templates repository's own Location
+    // entity and demo/org.yaml's file location were processed without errors.
     const locations = await eventually('the backend', async () => {
       const res = await get('/api/catalog/entities?filter=kind=location');
       const list = (await res.json()) as Entity[];
-      return list.length === 3 ? list : undefined;
+      return list.length === 4 ? list : undefined;
     });
     for (const location of locations) {
       const status = (location as { status?: { items?: unknown[] } }).status;
@@ -313,10 +316,18 @@ describe('example backend', () => {
       );
       return res.status === 200 ? ((await res.json()) as any) : undefined;
     });
-    expect(commits.commits[0]).toMatchObject({
-      node: expect.stringMatching(/^[0-9a-f]{40}$/),
-      author: { name: 'Backstage Demo', email: 'demo@example.com' },
-    });
+    // The first commit, then demo/history/service.json (the tag of v1.0 is
+    // a changeset of its own), newest first.
+    expect(
+      commits.commits.map((c: any) => [c.author.name, c.message.split('\n')[0]]),
+    ).toEqual([
+      ['Alice Example', expect.stringMatching(/^Added tag v1.0 for changeset [0-9a-f]{12}$/)],
+      ['Alice Example', 'Release 1.0'],
+      ['Bob Example', 'README: say where the history on the entity page comes from'],
+      ['Alice Example', 'Describe how the service is run'],
+      ['Backstage Demo', 'Demo repository demo/service'],
+    ]);
+    expect(commits.commits[1].tags).toEqual(['v1.0']);
     const summary = await get(
       '/api/mercurial/entities/component/default/hg-demo-service/summary',
     );

@@ -43,17 +43,41 @@ let output = '';
 let startScript: ChildProcess | undefined;
 let browser: Browser | undefined;
 let page: Page;
-let step = 0;
+let shots = 0;
 
 async function screenshot(name: string) {
-  step += 1;
+  shots += 1;
   await page.screenshot({
     path: path.join(
       screenshotsDir,
-      `${String(step).padStart(2, '0')}-${name}.png`,
+      `${String(shots).padStart(2, '0')}-${name}.png`,
     ),
     fullPage: true,
   });
+}
+
+/**
+ * A test of a browser step: on failure, a screenshot of what the page showed
+ * (\`NN-failed-<name>.png\`) before the error is reported.
+ */
+function step(name: string, title: string, fn: () => Promise<void>) {
+  it(title, async () => {
+    try {
+      await fn();
+    } catch (e) {
+      await screenshot(`failed-${name}`).catch(() => {});
+      throw e;
+    }
+    await screenshot(name);
+  });
+}
+
+/** A tab of the entity page (Overview, TechDocs, Mercurial). */
+function entityTab(title: string) {
+  return page
+    .locator('[role="tab"], a')
+    .filter({ hasText: new RegExp(`^${title}$`) })
+    .first();
 }
 
 async function stopStartScript() {
@@ -146,81 +170,105 @@ describe('the demo portal (scripts/start.sh) in chromium', () => {
   // A new name on every run: start.sh keeps repositories made from the template.
   const newService = `e2e-${Date.now().toString(36)}`;
 
-  it('signs in as the guest and lists the demo component in the catalog', async () => {
-    await page.goto(portalUrl);
-    await page.getByRole('button', { name: 'Enter' }).click();
-    await page.getByRole('link', { name: 'Demo service' }).waitFor();
-    await screenshot('catalog');
-  });
+  step(
+    'catalog',
+    'signs in as the guest and lists the demo component in the catalog',
+    async () => {
+      await page.goto(portalUrl);
+      await page.getByRole('button', { name: 'Enter' }).click();
+      await page.getByRole('link', { name: 'Demo service' }).waitFor();
+    },
+  );
 
-  it('shows the README, the changesets and the contributors on the demo component page', async () => {
-    await page.getByRole('link', { name: 'Demo service' }).click();
-    // The README card: the text of demo/repositories/service/README.md, rendered.
-    await page
-      .getByText('A small example of a service kept in a Mercurial repository')
-      .waitFor();
-    // The recent changesets card: the demo commit's message, linking to hgweb.
-    const changeset = page.getByRole('link', {
-      name: /Demo repository demo\/service/,
-    });
-    await changeset.waitFor();
-    expect(await changeset.getAttribute('href')).toMatch(
-      /^http:\/\/127\.0\.0\.1:\d+\/demo\/service\/rev\/[0-9a-f]{40}$/,
-    );
-    // The contributors card: the demo commits' author.
-    await page
-      .getByRole('heading', { name: 'Contributors' })
-      .locator('xpath=ancestor::*[contains(@class, "MuiCard-root")][1]')
-      .getByText('Backstage Demo')
-      .waitFor();
-    await screenshot('entity-page');
-  });
+  step(
+    'entity-page',
+    'shows the README, the changesets and the contributors on the demo component page',
+    async () => {
+      await page.getByRole('link', { name: 'Demo service' }).click();
+      // The README card: the text of demo/repositories/service/README.md, rendered.
+      await page
+        .getByText(
+          'A small example of a service kept in a Mercurial repository',
+        )
+        .waitFor();
+      // The recent changesets card: the demo commit's message, linking to hgweb.
+      const changeset = page.getByRole('link', {
+        name: /Demo repository demo\/service/,
+      });
+      await changeset.waitFor();
+      expect(await changeset.getAttribute('href')).toMatch(
+        /^http:\/\/127\.0\.0\.1:\d+\/demo\/service\/rev\/[0-9a-f]{40}$/,
+      );
+      // The contributors card: the demo commits' author.
+      await page.getByText('Contributors', { exact: true }).waitFor();
+      // Alice made three of the five changesets (demo/history/service.json).
+      await page.getByText(/^3 changesets · last /).waitFor();
+    },
+  );
 
-  it('shows the full history on the Mercurial tab', async () => {
-    await page.getByRole('tab', { name: 'Mercurial' }).click();
-    await page
-      .getByText(/Demo repository demo\/service/)
-      .first()
-      .waitFor();
-    await page.getByText('default', { exact: true }).first().waitFor();
-    await screenshot('mercurial-tab');
-  });
+  step(
+    'mercurial-tab',
+    'shows the full history on the Mercurial tab',
+    async () => {
+      await entityTab('Mercurial').click();
+      await page
+        .getByText(/Demo repository demo\/service/)
+        .first()
+        .waitFor();
+      await page.getByText('default', { exact: true }).first().waitFor();
+    },
+  );
 
-  it('shows the TechDocs of the demo component', async () => {
-    await page.getByRole('tab', { name: 'TechDocs' }).click();
+  step('techdocs', 'shows the TechDocs of the demo component', async () => {
+    await entityTab('TechDocs').click();
     await page.getByText('TechDocs fetched the').waitFor();
-    await screenshot('techdocs');
   });
 
-  it('creates a repository from the template with the picker, and the new entity shows its first changeset', async () => {
-    await page.goto(`${portalUrl}/create`);
-    await page.getByRole('button', { name: 'Choose' }).first().click();
-    await page.getByRole('textbox', { name: 'Name' }).fill(newService);
-    await page.getByRole('button', { name: 'Next' }).click();
-    // The picker: the host from integrations.mercurial, the owner from
-    // ui:options.allowedOwners, the name typed.
-    const repository = page.getByRole('textbox', { name: 'Repository' });
-    // publish:hg's own rules, checked before the run.
-    await repository.fill('-not-valid');
-    await page.getByRole('button', { name: 'Review' }).click();
-    await page
-      .getByText(/Invalid repository path/)
-      .first()
-      .waitFor();
-    await screenshot('picker-invalid');
-    await repository.fill(newService);
-    await screenshot('picker');
-    await page.getByRole('button', { name: 'Review' }).click();
-    await page.getByRole('button', { name: 'Create' }).click();
-    const open = page.getByRole('link', { name: 'Open in catalog' });
-    await open.waitFor({ timeout: 180_000 });
-    await screenshot('task-done');
-    await open.click();
-    await page
-      .getByRole('link', {
+  step(
+    'new-entity',
+    'creates a repository from the template with the picker, and the new entity shows its first changeset',
+    async () => {
+      await page.goto(`${portalUrl}/create`);
+      await page.getByRole('button', { name: 'Choose' }).first().click();
+      await page.getByRole('textbox', { name: 'Name' }).fill(newService);
+      await page.getByRole('button', { name: 'Next' }).click();
+      // The picker: the host from integrations.mercurial, the owner from
+      // ui:options.allowedOwners, the name typed.
+      const repository = page.getByRole('textbox', { name: 'Repository' });
+      // publish:hg's own rules, checked before the run.
+      await repository.fill('-not-valid');
+      await page.getByRole('button', { name: 'Review' }).click();
+      await page
+        .getByText(/Invalid repository path/)
+        .first()
+        .waitFor();
+      await screenshot('picker-invalid');
+      await repository.fill(newService);
+      await screenshot('picker');
+      await page.getByRole('button', { name: 'Review' }).click();
+      await page.getByRole('button', { name: 'Create' }).click();
+      const open = page.getByRole('link', { name: 'Open in catalog' });
+      await open.waitFor({ timeout: 180_000 });
+      await screenshot('task-done');
+      await open.click();
+      // The catalog processes the registered location in the background: the
+      // page says "Entity not found" until it has, as a person would see
+      // before reloading.
+      const firstChangeset = page.getByRole('link', {
         name: new RegExp(`Create ${newService} from the demo template`),
-      })
-      .waitFor({ timeout: 120_000 });
-    await screenshot('new-entity');
-  });
+      });
+      await eventually(
+        `the first changeset on the page of ${newService}`,
+        async () => {
+          if (await firstChangeset.isVisible()) {
+            return true;
+          }
+          await page.reload();
+          await firstChangeset.waitFor({ timeout: 10_000 }).catch(() => {});
+          return firstChangeset.isVisible();
+        },
+        { timeoutMs: 180_000, intervalMs: 2000 },
+      );
+    },
+  );
 });

@@ -25,20 +25,12 @@ import {
 } from '@backstage-mercurial/plugin-mercurial-common';
 
 /**
- * A page of the commits route: {@link @backstage-mercurial/plugin-mercurial-common#MercurialCommitsResponse}
- * with the cursor of the next page.
+ * A page of the commits route; \`next\`, when present, is the \`before\` of
+ * the next page.
  *
  * @public
  */
-// TEMPORARY until wt/backend merges: `next` joins MercurialCommitsResponse
-// in plugin-mercurial-common; this type then equals it.
-export type MercurialCommitsPage = MercurialCommitsResponse & {
-  /**
-   * Present when older changesets follow this page: the node to pass as
-   * `before` for the next page.
-   */
-  next?: string;
-};
+export type MercurialCommitsPage = MercurialCommitsResponse;
 
 /**
  * What to read of an entity's history.

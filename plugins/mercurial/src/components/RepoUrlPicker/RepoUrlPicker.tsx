@@ -27,7 +27,7 @@ import Typography from '@material-ui/core/Typography';
 import useDebounce from 'react-use/esm/useDebounce';
 import { mercurialApiRef } from '../../api';
 import { errorMessage } from '../common/state';
-import { formatMercurialRepoUrl } from './rules';
+import { formatMercurialRepoUrl } from '@backstage-mercurial/integration';
 import {
   MercurialRepoUrlPickerUiOptions,
   parseRepoUrlValue,

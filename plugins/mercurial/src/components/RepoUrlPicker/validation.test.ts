@@ -33,7 +33,10 @@ describe('mercurialRepoUrlPickerValidation', () => {
   });
   const apiHolder = TestApiRegistry.from([configApiRef, config]);
 
-  function errors(value: string, options: { allowedHosts?: string[]; allowedOwners?: string[] } = {}) {
+  function errors(
+    value: string,
+    options: { allowedHosts?: string[]; allowedOwners?: string[] } = {},
+  ) {
     const addError = jest.fn();
     mercurialRepoUrlPickerValidation(value, { addError } as any, {
       apiHolder,

@@ -15,7 +15,7 @@
  */
 
 import type { ConfigApi } from '@backstage/frontend-plugin-api';
-import { validateMercurialRepositoryPath } from './rules';
+import { validateMercurialRepositoryPath } from '@backstage-mercurial/integration';
 
 /**
  * The `ui:options` of `MercurialRepoUrlPicker`.
