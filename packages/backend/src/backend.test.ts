@@ -38,7 +38,6 @@ import {
 } from '@backstage-mercurial/test-utils';
 import { stringify as stringifyYaml } from 'yaml';
 import { buildDemoRepositories } from '../scripts/demo-repos';
-import appPlugin from '@backstage/plugin-app-backend';
 import { backendFeatures } from './features';
 
 // Generous: the backend starts, the catalog reads both locations over HTTP,
@@ -134,6 +133,16 @@ describe('example backend', () => {
       stringifyYaml({
         backend: { workingDirectory },
         techdocs: { publisher: { local: { publishDirectory } } },
+        // app-config.yaml names it relative to packages/backend, where the
+        // backend runs; jest may run from the repository root.
+        catalog: {
+          locations: [
+            {
+              type: 'file',
+              target: path.resolve(__dirname, '../demo/org.yaml'),
+            },
+          ],
+        },
       }),
     );
 
@@ -141,9 +150,9 @@ describe('example backend', () => {
     process.env.HG_DEMO_ROOT = server.root;
     const backend = await startTestBackend({
       features: [
-        // Without the portal: portal.browser.test.ts rebuilds packages/app/dist
-        // (through start.sh) while this runs, and serves it itself.
-        ...backendFeatures.filter(f => f !== appPlugin),
+        // Without the portal's features (portal.browser.test.ts starts the
+        // whole demo with start.sh).
+        ...backendFeatures,
         // The permission backend needs on-behalf-of tokens with an actor.
         mockAuthWithActorsFactory(),
         recordingRootLogger,

@@ -292,7 +292,11 @@ process.stdin.on('end', () => {
           headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify({
             templateRef: 'template:default/hg-demo-service-template',
-            values: { name: 'made-by-test', description: 'Published' },
+            values: {
+              name: 'made-by-test',
+              description: 'Published',
+              repoUrl: `${front.host}?owner=demo&repo=made-by-test`,
+            },
           }),
         });
         expect(created.status).toBe(201);

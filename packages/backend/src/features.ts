@@ -33,12 +33,6 @@ import techdocsPlugin from '@backstage/plugin-techdocs-backend';
  * the tests, which start a backend with the same features.
  */
 export const backendFeatures = [
-  // Serves the demo portal (packages/app, built by start.sh) on the
-  // backend's own address, with the config injected.
-  appPlugin,
-  // Sign-in: the guest provider, as a new app has it (development only).
-  authPlugin,
-  authModuleGuestProvider,
   // The Mercurial URL reader: catalog `url` locations, TechDocs and the
   // scaffolder's fetch actions read from hgweb (config: integrations.mercurial).
   mercurialUrlReader,
@@ -60,4 +54,18 @@ export const backendFeatures = [
   // "Who sees what").
   permissionPlugin,
   permissionModuleAllowAllPolicy,
+];
+
+/**
+ * What the demo portal (packages/app) needs of the backend, added by
+ * `index.ts` after {@link backendFeatures}; the tests of the backend's APIs
+ * run without them (the browser test starts the whole demo with start.sh).
+ */
+export const portalFeatures = [
+  // Serves the portal (packages/app, built by start.sh) on the backend's own
+  // address, with the config injected.
+  appPlugin,
+  // Sign-in: the guest provider, as a new app has it (development only).
+  authPlugin,
+  authModuleGuestProvider,
 ];

@@ -21,10 +21,10 @@
  */
 
 import { createBackend } from '@backstage/backend-defaults';
-import { backendFeatures } from './features';
+import { backendFeatures, portalFeatures } from './features';
 
 const backend = createBackend();
-for (const feature of backendFeatures) {
+for (const feature of [...backendFeatures, ...portalFeatures]) {
   backend.add(feature);
 }
 backend.start();

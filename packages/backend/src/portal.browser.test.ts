@@ -251,6 +251,14 @@ describe('the demo portal (scripts/start.sh) in chromium', () => {
       await page.getByRole('button', { name: 'Review' }).click();
       await expectVisible(page.getByText(/Invalid repository path/).first());
       await screenshot('picker-invalid');
+      // demo/service exists and has changesets: the picker says so before the run.
+      await repository.fill('service');
+      await expectVisible(
+        page.getByText(
+          /\/demo\/service already exists and has changesets: publish:hg will refuse it/,
+        ),
+      );
+      await screenshot('picker-exists');
       await repository.fill(newService);
       await screenshot('picker');
       await page.getByRole('button', { name: 'Review' }).click();

@@ -15,3 +15,9 @@
  */
 
 import '@testing-library/jest-dom';
+import { configure } from '@testing-library/react';
+
+// A whole test app renders lazily loaded extensions: on a loaded CI machine
+// (the full suite on 2 cores) the first render takes longer than Testing
+// Library's default 1 s for findBy*/waitFor.
+configure({ asyncUtilTimeout: 15_000 });
