@@ -328,11 +328,20 @@ describe('example backend', () => {
     // The first commit, then demo/history/service.json (the tag of v1.0 is
     // a changeset of its own), newest first.
     expect(
-      commits.commits.map((c: any) => [c.author.name, c.message.split('\n')[0]]),
+      commits.commits.map((c: any) => [
+        c.author.name,
+        c.message.split('\n')[0],
+      ]),
     ).toEqual([
-      ['Alice Example', expect.stringMatching(/^Added tag v1.0 for changeset [0-9a-f]{12}$/)],
+      [
+        'Alice Example',
+        expect.stringMatching(/^Added tag v1.0 for changeset [0-9a-f]{12}$/),
+      ],
       ['Alice Example', 'Release 1.0'],
-      ['Bob Example', 'README: say where the history on the entity page comes from'],
+      [
+        'Bob Example',
+        'README: say where the history on the entity page comes from',
+      ],
       ['Alice Example', 'Describe how the service is run'],
       ['Backstage Demo', 'Demo repository demo/service'],
     ]);

@@ -543,8 +543,11 @@ describe('readMercurialIntegrationConfig readAs', () => {
 
   it('reads readAs: caller with a credentialCommand or no credentials, and leaves service out', () => {
     expect(
-      read({ host: 'hg.example.com', readAs: 'caller', credentialCommand: command })
-        .readAs,
+      read({
+        host: 'hg.example.com',
+        readAs: 'caller',
+        credentialCommand: command,
+      }).readAs,
     ).toBe('caller');
     expect(read({ host: 'hg.example.com', readAs: 'caller' }).readAs).toBe(
       'caller',
@@ -562,7 +565,11 @@ describe('readMercurialIntegrationConfig readAs', () => {
   });
 
   it.each([
-    ['a static password', { username: 'u', password: 'hunter22' }, "a static 'password'"],
+    [
+      'a static password',
+      { username: 'u', password: 'hunter22' },
+      "a static 'password'",
+    ],
     ['a static token', { token: 'tok-123456' }, "a static 'token'"],
     ['a tokenFile', { tokenFile: '/var/run/hg/token' }, "a 'tokenFile'"],
     [
@@ -576,14 +583,19 @@ describe('readMercurialIntegrationConfig readAs', () => {
       },
       "'oauth2' client credentials",
     ],
-  ])('rejects readAs: caller with only %s, naming the entry', (_what, creds, named) => {
-    const entries = [
-      { host: 'a.example.com' },
-      { host: 'hg.example.com', readAs: 'caller', ...creds },
-    ];
-    expect(() => readAll(entries)).toThrow(
-      `Invalid integrations.mercurial[1] (host 'hg.example.com') config: 'readAs: caller' needs credentials minted per person, but the entry has only ${named}`,
-    );
-    expect(() => readAll(entries)).not.toThrow(/hunter22|tok-123456|cs-123456/);
-  });
+  ])(
+    'rejects readAs: caller with only %s, naming the entry',
+    (_what, creds, named) => {
+      const entries = [
+        { host: 'a.example.com' },
+        { host: 'hg.example.com', readAs: 'caller', ...creds },
+      ];
+      expect(() => readAll(entries)).toThrow(
+        `Invalid integrations.mercurial[1] (host 'hg.example.com') config: 'readAs: caller' needs credentials minted per person, but the entry has only ${named}`,
+      );
+      expect(() => readAll(entries)).not.toThrow(
+        /hunter22|tok-123456|cs-123456/,
+      );
+    },
+  );
 });

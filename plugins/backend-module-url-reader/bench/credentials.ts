@@ -52,7 +52,12 @@ import { UrlReaders } from '@backstage/backend-defaults/urlReader';
 import { UrlReaderService } from '@backstage/backend-plugin-api';
 import { ConfigReader } from '@backstage/config';
 import { MercurialUrlReader } from '../src/MercurialUrlReader';
-import { median, now, Row, silentLogger } from '@backstage-mercurial/test-utils';
+import {
+  median,
+  now,
+  Row,
+  silentLogger,
+} from '@backstage-mercurial/test-utils';
 
 const WINDOWS = Number(process.env.BENCH_CREDS_WINDOWS) || 4;
 const WINDOW_MS = (Number(process.env.BENCH_CREDS_WINDOW_S) || 10) * 1000;

@@ -409,7 +409,15 @@ describe('DefaultMercurialCredentialsService credentialCommand', () => {
       await service.getCredentials({ url, onBehalfOf: bob });
 
       const calls = await invocations(log);
-      expect(calls.map(c => c.input).sort((x, y) => String(x.onBehalfOf ?? '').localeCompare(String(y.onBehalfOf ?? '')))).toEqual([
+      expect(
+        calls
+          .map(c => c.input)
+          .sort((x, y) =>
+            String(x.onBehalfOf ?? '').localeCompare(
+              String(y.onBehalfOf ?? ''),
+            ),
+          ),
+      ).toEqual([
         { host: 'hg.example.com', url, purpose: 'read' },
         {
           host: 'hg.example.com',
@@ -435,7 +443,7 @@ describe('DefaultMercurialCredentialsService credentialCommand', () => {
       ['no credentials', {}],
       ['a tokenFile', { tokenFile: '/nonexistent/token' }],
     ])(
-      'fails closed with %s: never the entry\'s own credentials for a person',
+      "fails closed with %s: never the entry's own credentials for a person",
       async (_what, creds) => {
         const { service } = serviceFor([{ host: 'hg.example.com', ...creds }]);
         const error = await rejection(
@@ -446,7 +454,7 @@ describe('DefaultMercurialCredentialsService credentialCommand', () => {
         );
         expect(error).toBeInstanceOf(MercurialCredentialsError);
         expect(error.message).toBe(
-          "Cannot get credentials for user:default/alice on the Mercurial integration 'hg.example.com': only a credentialCommand (which gets \"onBehalfOf\" on its stdin) can mint credentials per person; configure one, or a credentials service that reads onBehalfOf",
+          'Cannot get credentials for user:default/alice on the Mercurial integration \'hg.example.com\': only a credentialCommand (which gets "onBehalfOf" on its stdin) can mint credentials per person; configure one, or a credentials service that reads onBehalfOf',
         );
         expect(exposed(error)).not.toMatch(/SECRET/);
       },

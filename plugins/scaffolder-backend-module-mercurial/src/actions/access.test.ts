@@ -73,7 +73,7 @@ describe('the actions and the task initiator', () => {
     return dir;
   }
 
-  it("publish:hg asks mercurial.repository.create for the initiator, and a denial creates nothing and is audited as failed", async () => {
+  it('publish:hg asks mercurial.repository.create for the initiator, and a denial creates nothing and is audited as failed', async () => {
     const root = await tempDir('access-root-');
     const workspace = await tempDir('access-ws-');
     await fs.outputFile(path.join(workspace.path, 'README.md'), '# x\n');
@@ -101,7 +101,13 @@ describe('the actions and the task initiator', () => {
         'publish:hg: permission mercurial.repository.create was denied for user:default/mock',
       );
       expect(permissions.authorize).toHaveBeenCalledWith(
-        [{ permission: expect.objectContaining({ name: 'mercurial.repository.create' }) }],
+        [
+          {
+            permission: expect.objectContaining({
+              name: 'mercurial.repository.create',
+            }),
+          },
+        ],
         { credentials: await ctx.getInitiatorCredentials() },
       );
       expect(await fs.pathExists(path.join(root.path, 'team/new'))).toBe(false);
@@ -216,9 +222,7 @@ describe('the actions and the task initiator', () => {
       ).rejects.toThrow(
         "has readAs: caller, so hg talks to it over HTTP(S) as the task's initiator; localRoot would act as the backend instead",
       );
-      expect(
-        await runHg(['log', '-T', '{node}'], { cwd: remote }),
-      ).toBe('');
+      expect(await runHg(['log', '-T', '{node}'], { cwd: remote })).toBe('');
     } finally {
       await cleanup();
     }

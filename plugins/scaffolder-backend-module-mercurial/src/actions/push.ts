@@ -212,7 +212,9 @@ export function createHgPushAction(options: MercurialActionOptions) {
             { ...(await runOptions('write')), cwd: dir, signal: ctx.signal },
           );
           if (!pushed) {
-            ctx.logger.info('Nothing to push: the destination has every commit');
+            ctx.logger.info(
+              'Nothing to push: the destination has every commit',
+            );
           }
         } catch (e) {
           if (
