@@ -76,3 +76,13 @@ export {
   getMercurialRequestOptions,
 } from './requests';
 export type { MercurialCredentials } from './requests';
+export {
+  formatHeptapodRef,
+  parseHeptapodUrl,
+  splitHeptapodRef,
+} from './heptapod/urls';
+export type {
+  HeptapodRef,
+  HeptapodUrl,
+  HeptapodUrlKind,
+} from './heptapod/urls';
