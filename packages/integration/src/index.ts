@@ -78,6 +78,7 @@ export {
 export type { MercurialCredentials } from './requests';
 export {
   formatHeptapodRef,
+  formatHeptapodUrl,
   parseHeptapodUrl,
   splitHeptapodRef,
 } from './heptapod/urls';

@@ -16,6 +16,7 @@
 
 import {
   formatHeptapodRef,
+  formatHeptapodUrl,
   HeptapodRef,
   parseHeptapodUrl,
   splitHeptapodRef,
@@ -189,5 +190,89 @@ describe('splitHeptapodRef', () => {
       ref,
       path: 'a/b.md',
     });
+  });
+});
+
+describe('formatHeptapodUrl', () => {
+  const names = { branches: ['default', 'stable/6.3'], tags: ['3.1.5'] };
+  it.each<[Parameters<typeof formatHeptapodUrl>[0], string]>([
+    [
+      {
+        baseUrl: base,
+        projectPath: 'mercurial/hg-website',
+        kind: 'blob',
+        ref: { type: 'branch', branch: 'default' },
+        path: 'README.md',
+      },
+      `${base}/mercurial/hg-website/-/blob/branch/default/README.md`,
+    ],
+    [
+      {
+        baseUrl: `${base}/`,
+        projectPath: 'g/sub/p',
+        kind: 'edit',
+        ref: { type: 'branch', branch: 'stable/6.3' },
+        path: 'docs/a b.md',
+      },
+      `${base}/g/sub/p/-/edit/branch/stable/6.3/docs/a%20b.md`,
+    ],
+    [
+      {
+        baseUrl: base,
+        projectPath: 'g/p',
+        kind: 'tree',
+        ref: { type: 'topic', branch: 'default', topic: 'my-topic' },
+      },
+      `${base}/g/p/-/tree/topic/default/my-topic`,
+    ],
+    [
+      {
+        baseUrl: base,
+        projectPath: 'pypy/pypy',
+        kind: 'raw',
+        ref: { type: 'tag', tag: '3.1.5' },
+        path: 'LICENCE.rst',
+      },
+      `${base}/pypy/pypy/-/raw/3.1.5/LICENCE.rst`,
+    ],
+    [
+      {
+        baseUrl: base,
+        projectPath: 'tryton/tryton',
+        kind: 'commit',
+        ref: { type: 'node', node },
+      },
+      `${base}/tryton/tryton/-/commit/${node}`,
+    ],
+    [{ baseUrl: base, projectPath: 'g/p', kind: 'project' }, `${base}/g/p`],
+  ])('writes %j as %s, which parses back to the same page', (options, url) => {
+    expect(formatHeptapodUrl(options)).toBe(url);
+    const parsed = parseHeptapodUrl(url, base);
+    expect(parsed).toMatchObject({
+      projectPath: options.projectPath,
+      kind: options.kind,
+    });
+    const hasRef = options.kind !== 'project' && options.kind !== 'commit';
+    expect(
+      hasRef ? splitHeptapodRef(parsed.refAndPath, names) : undefined,
+    ).toEqual(
+      hasRef ? { ref: options.ref, path: options.path ?? '' } : undefined,
+    );
+  });
+
+  it('refuses a commit URL of a branch, and a page without a ref', () => {
+    expect(() =>
+      formatHeptapodUrl({
+        baseUrl: base,
+        projectPath: 'g/p',
+        kind: 'commit',
+        ref: { type: 'branch', branch: 'default' },
+      }),
+    ).toThrow(
+      "A Heptapod commit URL needs a node, got the branch 'branch/default'",
+    );
+    expect(() =>
+      formatHeptapodUrl({ baseUrl: base, projectPath: 'g/p', kind: 'raw' }),
+    ).toThrow('A Heptapod raw URL needs a ref');
   });
 });

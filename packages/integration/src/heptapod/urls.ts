@@ -234,3 +234,41 @@ export function formatHeptapodRef(ref: HeptapodRef): string {
       return ref.node;
   }
 }
+
+/**
+ * The web URL of a page of a Heptapod project: the file page, raw file,
+ * directory and web editor (`/-/blob|raw|tree|edit/{ref}/{path}`), a
+ * changeset page (`/-/commit/{node}`), or the project page. Path segments
+ * are encoded; the ref's own `/` separators are kept, as Heptapod writes them.
+ *
+ * @public
+ */
+export function formatHeptapodUrl(options: {
+  baseUrl: string;
+  projectPath: string;
+  kind: HeptapodUrlKind;
+  /** Required for every kind but `project` (a `node` ref for `commit`). */
+  ref?: HeptapodRef;
+  path?: string;
+}): string {
+  const encodePath = (p: string) =>
+    p.split('/').filter(Boolean).map(encodeURIComponent).join('/');
+  const project = `${options.baseUrl.replace(/\/+$/, '')}/${encodePath(options.projectPath)}`;
+  if (options.kind === 'project') {
+    return project;
+  }
+  if (!options.ref) {
+    throw new InputError(`A Heptapod ${options.kind} URL needs a ref`);
+  }
+  if (options.kind === 'commit') {
+    if (options.ref.type !== 'node') {
+      throw new InputError(
+        `A Heptapod commit URL needs a node, got the ${options.ref.type} '${formatHeptapodRef(options.ref)}'`,
+      );
+    }
+    return `${project}/-/commit/${options.ref.node}`;
+  }
+  const ref = encodePath(formatHeptapodRef(options.ref));
+  const path = encodePath(options.path ?? '');
+  return `${project}/-/${options.kind}/${ref}${path ? `/${path}` : ''}`;
+}
