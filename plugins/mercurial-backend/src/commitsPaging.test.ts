@@ -35,31 +35,20 @@ import {
   TestBackend,
 } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import mercurialPlugin from './index';
-import { loadOpenApiSpec } from './schema/spec';
+import {
+  componentYaml,
+  createOpenApiValidator,
+} from './__testUtils__/fixtures';
 
 jest.setTimeout(60_000);
 
 const REPO = 'team/paged';
 
 function component(name: string, sourceLocation: string) {
-  return [
-    'apiVersion: backstage.io/v1alpha1',
-    'kind: Component',
-    'metadata:',
-    `  name: ${name}`,
-    '  annotations:',
-    `    backstage.io/source-location: ${JSON.stringify(sourceLocation)}`,
-    'spec:',
-    '  type: service',
-    '  lifecycle: production',
-    '  owner: team',
-    '',
-  ].join('\n');
+  return componentYaml({ name, owner: 'team', sourceLocation });
 }
 
 describe('paging the commits route', () => {
@@ -164,19 +153,8 @@ describe('paging the commits route', () => {
     });
     base = `http://localhost:${backend.server.port()}/api/mercurial`;
 
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
-    ajv.addSchema(await loadOpenApiSpec(), 'openapi');
-    validate = body => {
-      const check = ajv.getSchema(
-        'openapi#/components/schemas/CommitsResponse',
-      )!;
-      if (!check(body)) {
-        throw new Error(
-          `The answer does not match CommitsResponse: ${ajv.errorsText(check.errors)}`,
-        );
-      }
-    };
+    const check = await createOpenApiValidator();
+    validate = body => check('CommitsResponse', body);
 
     const catalogUrl = `http://localhost:${backend.server.port()}/api/catalog`;
     await eventually(

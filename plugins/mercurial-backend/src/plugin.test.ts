@@ -45,12 +45,14 @@ import {
 } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import mercurialPlugin from './index';
 import { loadOpenApiSpec } from './schema/spec';
+import {
+  componentYaml,
+  createOpenApiValidator,
+} from './__testUtils__/fixtures';
 
 jest.setTimeout(60_000);
 
@@ -65,23 +67,7 @@ const day = (days: number) => Date.UTC(2024, 2, 1 + days) / 1000;
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
 function component(name: string, sourceLocation?: string) {
-  return [
-    'apiVersion: backstage.io/v1alpha1',
-    'kind: Component',
-    'metadata:',
-    `  name: ${name}`,
-    ...(sourceLocation
-      ? [
-          '  annotations:',
-          `    backstage.io/source-location: ${JSON.stringify(sourceLocation)}`,
-        ]
-      : []),
-    'spec:',
-    '  type: service',
-    '  lifecycle: production',
-    '  owner: team-platform',
-    '',
-  ].join('\n');
+  return componentYaml({ name, owner: 'team-platform', sourceLocation });
 }
 
 /** Polls `probe` until it returns something other than undefined. */
@@ -374,19 +360,7 @@ describe('the mercurial backend plugin', () => {
     });
     base = `http://localhost:${backend.server.port()}/api/mercurial`;
 
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
-    ajv.addSchema(await loadOpenApiSpec(), 'openapi');
-    validate = (schema, body) => {
-      const check = ajv.getSchema(`openapi#/components/schemas/${schema}`)!;
-      if (!check(body)) {
-        throw new Error(
-          `The answer does not match ${schema} of the OpenAPI spec: ${ajv.errorsText(
-            check.errors,
-          )}\n${JSON.stringify(body, null, 2)}`,
-        );
-      }
-    };
+    validate = await createOpenApiValidator();
 
     // Wait until the catalog has all five entities.
     const catalogUrl = `http://localhost:${backend.server.port()}/api/catalog`;

@@ -45,6 +45,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import mercurialPlugin from './index';
+import { componentYaml } from './__testUtils__/fixtures';
 
 jest.setTimeout(60_000);
 
@@ -57,19 +58,7 @@ const READERS = ['alice', 'bob', 'carol', 'dave', 'erin'];
 const MINTED_PASSWORD = /v1\.\d+\.[0-9a-f]{64}/;
 
 function component(name: string, sourceLocation: string) {
-  return [
-    'apiVersion: backstage.io/v1alpha1',
-    'kind: Component',
-    'metadata:',
-    `  name: ${name}`,
-    '  annotations:',
-    `    backstage.io/source-location: ${JSON.stringify(sourceLocation)}`,
-    'spec:',
-    '  type: service',
-    '  lifecycle: production',
-    '  owner: team-payments',
-    '',
-  ].join('\n');
+  return componentYaml({ name, owner: 'team-payments', sourceLocation });
 }
 
 /** JSON of anything, errors with their message, stack and cause. */

@@ -37,13 +37,14 @@ import {
   TestBackend,
 } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import mercurialPlugin from './index';
-import { loadOpenApiSpec } from './schema/spec';
 import { README_MAX_BYTES, README_NAMES } from './service/readme';
+import {
+  componentYaml,
+  createOpenApiValidator,
+} from './__testUtils__/fixtures';
 
 jest.setTimeout(60_000);
 
@@ -56,19 +57,7 @@ const BIG = `a${'é'.repeat(600_000)}`;
 const EXACT = 'x'.repeat(README_MAX_BYTES);
 
 function component(name: string, sourceLocation: string) {
-  return [
-    'apiVersion: backstage.io/v1alpha1',
-    'kind: Component',
-    'metadata:',
-    `  name: ${name}`,
-    '  annotations:',
-    `    backstage.io/source-location: ${JSON.stringify(sourceLocation)}`,
-    'spec:',
-    '  type: service',
-    '  lifecycle: production',
-    '  owner: team-docs',
-    '',
-  ].join('\n');
+  return componentYaml({ name, owner: 'team-docs', sourceLocation });
 }
 
 describe('GET /entities/{kind}/{namespace}/{name}/readme', () => {
@@ -187,19 +176,8 @@ describe('GET /entities/{kind}/{namespace}/{name}/readme', () => {
     });
     base = `http://localhost:${backend.server.port()}/api/mercurial`;
 
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
-    ajv.addSchema(await loadOpenApiSpec(), 'openapi');
-    validate = body => {
-      const check = ajv.getSchema(
-        'openapi#/components/schemas/ReadmeResponse',
-      )!;
-      if (!check(body)) {
-        throw new Error(
-          `The answer does not match ReadmeResponse: ${ajv.errorsText(check.errors)}`,
-        );
-      }
-    };
+    const check = await createOpenApiValidator();
+    validate = body => check('ReadmeResponse', body);
 
     const catalogUrl = `http://localhost:${backend.server.port()}/api/catalog`;
     await eventually(

@@ -56,11 +56,9 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import { randomBytes } from 'node:crypto';
 import mercurialPlugin from './index';
-import { loadOpenApiSpec } from './schema/spec';
+import { createOpenApiValidator } from './__testUtils__/fixtures';
 
 jest.setTimeout(60_000);
 
@@ -203,17 +201,7 @@ describe('GET /repositories/exists', () => {
     });
     base = `http://localhost:${backend.server.port()}/api/mercurial`;
 
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
-    ajv.addSchema(await loadOpenApiSpec(), 'openapi');
-    validate = (schema, body) => {
-      const check = ajv.getSchema(`openapi#/components/schemas/${schema}`)!;
-      if (!check(body)) {
-        throw new Error(
-          `The answer does not match ${schema}: ${ajv.errorsText(check.errors)}\n${JSON.stringify(body)}`,
-        );
-      }
-    };
+    validate = await createOpenApiValidator();
   });
 
   afterAll(async () => {
