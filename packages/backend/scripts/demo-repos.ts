@@ -38,13 +38,6 @@ export const DEMO_SOURCE_DIR = path.resolve(
 /** The prefix of every demo repository's path on the hgweb server. */
 export const DEMO_REPOSITORY_PREFIX = 'demo';
 
-/**
- * Replaced, in every file of the demo repositories, with the hgweb server's
- * base URL (e.g. `http://127.0.0.1:8000`), so that a file can point at
- * another file by an absolute URL whatever the port.
- */
-export const BASE_URL_PLACEHOLDER = '__HG_DEMO_BASE_URL__';
-
 /** The author and date of every demo commit: the same files give the same nodes. */
 export const DEMO_COMMIT_USER = 'Backstage Demo <demo@example.com>';
 export const DEMO_COMMIT_DATE = '2024-01-01 00:00:00 +0000';
@@ -98,8 +91,6 @@ export interface DemoRepository {
 export interface BuildDemoRepositoriesOptions {
   /** The directory hgweb serves (`[paths] / = <root>/**`); created if missing. */
   root: string;
-  /** The server's base URL, substituted for {@link BASE_URL_PLACEHOLDER}. */
-  baseUrl: string;
   /** Where the plain files are; default {@link DEMO_SOURCE_DIR}. */
   sourceDir?: string;
   /** Where the histories are; default {@link DEMO_HISTORY_DIR}. */
@@ -145,26 +136,6 @@ function hg(args: string[], cwd: string): Promise<string> {
   });
 }
 
-/** Copies a directory tree, substituting the base URL into every file. */
-async function copyTree(from: string, to: string, baseUrl: string) {
-  await fs.mkdir(to, { recursive: true });
-  for (const entry of await fs.readdir(from, { withFileTypes: true })) {
-    const source = path.join(from, entry.name);
-    const target = path.join(to, entry.name);
-    if (entry.isDirectory()) {
-      await copyTree(source, target, baseUrl);
-    } else if (entry.isFile()) {
-      const content = await fs.readFile(source);
-      await fs.writeFile(
-        target,
-        content.includes(BASE_URL_PLACEHOLDER)
-          ? content.toString('utf8').split(BASE_URL_PLACEHOLDER).join(baseUrl)
-          : content,
-      );
-    }
-  }
-}
-
 /** The names of the demo repositories (`demo/<dir>`), sorted. */
 export async function listDemoRepositories(
   sourceDir: string = DEMO_SOURCE_DIR,
@@ -186,14 +157,15 @@ export async function buildDemoRepositories(
   options: BuildDemoRepositoriesOptions,
 ): Promise<DemoRepository[]> {
   const sourceDir = options.sourceDir ?? DEMO_SOURCE_DIR;
-  const baseUrl = options.baseUrl.replace(/\/+$/, '');
   await fs.mkdir(options.root, { recursive: true });
   const root = await fs.realpath(options.root);
   const result: DemoRepository[] = [];
   for (const name of await listDemoRepositories(sourceDir)) {
     const dir = path.join(root, ...name.split('/'));
     await fs.rm(dir, { recursive: true, force: true });
-    await copyTree(path.join(sourceDir, path.basename(name)), dir, baseUrl);
+    await fs.cp(path.join(sourceDir, path.basename(name)), dir, {
+      recursive: true,
+    });
     await hg(['init'], dir);
     await hg(
       [
@@ -241,7 +213,7 @@ async function main(argv: string[]) {
   if (!root || !baseUrl) {
     throw new Error('Usage: demo-repos.ts <root directory> <hgweb base URL>');
   }
-  for (const repo of await buildDemoRepositories({ root, baseUrl })) {
+  for (const repo of await buildDemoRepositories({ root })) {
     process.stdout.write(
       `  ${baseUrl}/${repo.name} (${repo.node.slice(0, 12)})\n`,
     );

@@ -119,7 +119,6 @@ describe('example backend', () => {
     server = await startHgServer({ root: path.join(tempDir.path, 'repos') });
     await buildDemoRepositories({
       root: server.root,
-      baseUrl: server.baseUrl,
     });
 
     // Everything the backend writes goes to the temp directory.

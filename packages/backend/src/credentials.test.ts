@@ -180,7 +180,6 @@ process.stdin.on('end', () => {
 
       await buildDemoRepositories({
         root: server.root,
-        baseUrl: front.baseUrl,
       });
       await server.addRepository('demo/made-by-test', { commits: [] });
       await fs.mkdir(path.join(tempDir.path, 'work'));

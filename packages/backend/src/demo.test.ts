@@ -30,7 +30,6 @@ import {
 import { parse as parseYaml } from 'yaml';
 import {
   buildDemoRepositories,
-  BASE_URL_PLACEHOLDER,
   DEMO_SOURCE_DIR,
   DemoRepository,
 } from '../scripts/demo-repos';
@@ -54,7 +53,6 @@ describe('demo repositories', () => {
     server = await startHgServer({ root: tempDir.path });
     repos = await buildDemoRepositories({
       root: server.root,
-      baseUrl: server.baseUrl,
     });
   });
 
@@ -87,7 +85,6 @@ describe('demo repositories', () => {
     );
     const again = await buildDemoRepositories({
       root: server.root,
-      baseUrl: server.baseUrl,
     });
     expect(again.map(r => r.node)).toEqual(repos.map(r => r.node));
     await expect(
@@ -127,12 +124,21 @@ describe('demo repositories', () => {
 
   it('serves a valid Template whose skeleton is named relatively, as Backstage examples do', async () => {
     const text = await raw('demo/templates', 'template.yaml');
-    expect(text).not.toContain(BASE_URL_PLACEHOLDER);
     const entity = parseYaml(text) as Entity;
     expect(await templateEntityV1beta3Validator.check(entity)).toBe(true);
     expect(entity.metadata.name).toBe('hg-demo-service-template');
 
-    const steps = (entity.spec as { steps: any[] }).steps;
+    const { steps, parameters } = entity.spec as {
+      steps: any[];
+      parameters: any[];
+    };
+    // The new repository comes from the Mercurial plugin's picker, as is.
+    const repoUrl = parameters.find(p => p.properties?.repoUrl)?.properties
+      .repoUrl;
+    expect(repoUrl['ui:field']).toBe('MercurialRepoUrlPicker');
+    expect(steps.find(s => s.action === 'publish:hg').input.repoUrl).toBe(
+      '${{ parameters.repoUrl }}',
+    );
     const fetchStep = steps.find(s => s.action === 'fetch:template');
     expect(fetchStep.input.url).toBe('./skeleton/');
     // The skeleton directory is there, next to the template, as hgweb shows it.
