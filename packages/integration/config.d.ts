@@ -20,6 +20,21 @@ export interface Config {
        */
       baseUrl?: string;
       /**
+       * What serves the repositories: `hgweb` (hgweb, `hg serve`, the
+       * default), `heptapod` (Heptapod, GitLab for Mercurial: its web URLs
+       * and its REST API v4) or `kallithea` (Kallithea: its web routes and
+       * its JSON-RPC API).
+       * @visibility frontend
+       */
+      flavor?: 'hgweb' | 'heptapod' | 'kallithea';
+      /**
+       * The API of a `heptapod` or `kallithea` server, without a trailing
+       * slash. Defaults to `{baseUrl}/api/v4` (Heptapod) and
+       * `{baseUrl}/_admin/api` (Kallithea). Not used by `hgweb`.
+       * @visibility backend
+       */
+      apiBaseUrl?: string;
+      /**
        * The user name for HTTP Basic authentication (and for pushing over
        * HTTP).
        * @visibility backend
@@ -32,7 +47,11 @@ export interface Config {
       password?: string;
       /**
        * A bearer token sent with the HTTP requests Backstage makes to the
-       * server. Cannot be combined with `password`.
+       * server: for `heptapod` a personal, project or group access token,
+       * for `kallithea` the API key. Cannot be combined with `password`,
+       * except on `kallithea`, whose hg over HTTP takes only a user name and
+       * password (never the API key): there `username` and `password` are
+       * what hg commands send, the token what API calls send.
        * @visibility secret
        */
       token?: string;

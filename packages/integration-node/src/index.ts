@@ -54,3 +54,13 @@ export {
   resolveOnBehalfOf,
 } from './audit';
 export * from './hgweb';
+export { MercurialHttpTransport } from './flavors/transport';
+export { historyRevset, quoteRevsetString } from './flavors/revsets';
+export type {
+  MercurialCreateRepositoryRequest,
+  MercurialDirectoryEntry,
+  MercurialHistoryQuery,
+  MercurialRepositoryListing,
+  MercurialRequestOptions,
+  MercurialServerClient,
+} from './flavors/types';

@@ -29,6 +29,7 @@ import {
 import {
   formatMercurialUrl,
   getMercurialBrowseUrl,
+  getMercurialEditUrl,
   isMercurialUrlUnderBase,
   MercurialUrlKind,
   parseMercurialUrl,
@@ -173,11 +174,16 @@ export class MercurialIntegration implements ScmIntegration {
   }
 
   /**
-   * hgweb has no web editor: the edit URL of a file is its browse view
-   * (`{baseUrl}/{repo}/file/{rev}/{path}`).
+   * Where a person edits the file: Heptapod's web editor
+   * (`/-/edit/{ref}/{path}`); on hgweb and Kallithea, which have no editor,
+   * the file's page (`{baseUrl}/{repo}/file/{rev}/{path}`). A directory's
+   * edit URL is its page.
    */
   resolveEditUrl(url: string): string {
     const parsed = parseMercurialUrl(url, this.config);
+    if (parsed.kind === 'file' || parsed.kind === 'raw-file') {
+      return getMercurialEditUrl(this.config, parsed);
+    }
     return getMercurialBrowseUrl(this.config, {
       ...parsed,
       directory: parsed.kind === 'directory' || parsed.kind === 'repository',

@@ -30,6 +30,7 @@ describe('readMercurialIntegrationConfig', () => {
     expect(read({ host: 'hg.example.com' })).toEqual({
       host: 'hg.example.com',
       baseUrl: 'https://hg.example.com',
+      flavor: 'hgweb',
     });
   });
 
@@ -44,6 +45,7 @@ describe('readMercurialIntegrationConfig', () => {
     ).toEqual({
       host: 'hg.example.com:8000',
       baseUrl: 'http://hg.example.com:8000/hg',
+      flavor: 'hgweb',
       username: 'backstage',
       password: 's3cret',
     });
@@ -237,6 +239,7 @@ describe('readMercurialIntegrationConfig singleRepository', () => {
     ).toEqual({
       host: 'hg.example.com:8000',
       baseUrl: 'http://hg.example.com:8000',
+      flavor: 'hgweb',
       singleRepository: true,
     });
     expect(
@@ -314,6 +317,7 @@ describe('readMercurialIntegrationConfig credential sources', () => {
     ).toEqual({
       host,
       baseUrl: 'https://hg.example.com',
+      flavor: 'hgweb',
       username: 'svc',
       credentialSource: { type: 'tokenFile', path: '/var/run/hg/token' },
     });

@@ -30,6 +30,19 @@ export interface MercurialIntegrationConfig {
    * Repository paths are appended to it.
    */
   baseUrl: string;
+  /**
+   * What serves the repositories; the reader always sets it (`'hgweb'`
+   * unless configured), absent means `'hgweb'`. The parts of the pack ask
+   * the flavor's module (URLs here, the server client in
+   * `integration-node`) rather than look at the name.
+   */
+  flavor?: MercurialFlavor;
+  /**
+   * The API of a hosted flavor, without a trailing slash: `{baseUrl}/api/v4`
+   * for Heptapod, `{baseUrl}/_admin/api` for Kallithea unless configured;
+   * absent for hgweb.
+   */
+  apiBaseUrl?: string;
   /** The user name for HTTP Basic authentication. */
   username?: string;
   /** The password for `username`. A secret. */
@@ -68,6 +81,27 @@ export interface MercurialIntegrationConfig {
    */
   readAs?: MercurialReadAs;
 }
+
+/**
+ * The `flavor` of an `integrations.mercurial` entry: what serves its
+ * repositories.
+ *
+ * @public
+ */
+export type MercurialFlavor = 'hgweb' | 'heptapod' | 'kallithea';
+
+/** The flavors, in the order error messages list them. @public */
+export const MERCURIAL_FLAVORS: readonly MercurialFlavor[] = [
+  'hgweb',
+  'heptapod',
+  'kallithea',
+];
+
+/** Where a hosted flavor's API is when `apiBaseUrl` is not configured. */
+const DEFAULT_API_PATHS: Partial<Record<MercurialFlavor, string>> = {
+  heptapod: '/api/v4',
+  kallithea: '/_admin/api',
+};
 
 /**
  * `readAs` of an `integrations.mercurial` entry.
@@ -230,14 +264,22 @@ export function readMercurialIntegrationConfig(
       `Invalid ${where} config: 'password' is set but 'username' is not; a password needs a user name`,
     );
   }
-  if (password && token) {
+  const flavor = readFlavor(config, where);
+  if (password && token && flavor !== 'kallithea') {
     throw new Error(
       `Invalid ${where} config: 'password' and 'token' are both set; use one of them`,
     );
   }
+  if (flavor === 'heptapod' && password) {
+    throw new Error(
+      `Invalid ${where} config: a 'heptapod' entry takes a personal, project or group access token as 'token' (or from a credential source), not 'username' and 'password': Heptapod's API does not accept passwords`,
+    );
+  }
+  const apiBaseUrl = readApiBaseUrl(config, where, flavor, baseUrl);
 
   const credentialSource = readCredentialSource(config, where, {
-    password,
+    // Kallithea's password is for hg commands only; a source gives its API key.
+    password: flavor === 'kallithea' ? undefined : password,
     token,
   });
   const maxConcurrentRequests = readMaxConcurrentRequests(config, where);
@@ -256,6 +298,11 @@ export function readMercurialIntegrationConfig(
   }
 
   const singleRepository = readSingleRepository(config, where);
+  if (flavor !== 'hgweb' && (singleRepository || localRoot !== undefined)) {
+    throw new Error(
+      `Invalid ${where} config: '${singleRepository ? 'singleRepository' : 'localRoot'}' is only for the 'hgweb' flavor; a '${flavor}' server hosts many repositories and creates them through its API`,
+    );
+  }
   if (singleRepository && localRoot !== undefined) {
     throw new Error(
       `Invalid ${where} config: 'localRoot' cannot be combined with 'singleRepository: true'; a single-repository server has no directory of repositories to create new ones in`,
@@ -265,6 +312,8 @@ export function readMercurialIntegrationConfig(
   return {
     host,
     baseUrl,
+    flavor,
+    ...(apiBaseUrl && { apiBaseUrl }),
     username,
     password,
     token,
@@ -275,6 +324,61 @@ export function readMercurialIntegrationConfig(
     ...(maxConcurrentRequests !== undefined && { maxConcurrentRequests }),
     ...(readAs === 'caller' && { readAs }),
   };
+}
+
+function readFlavor(config: Config, where: string): MercurialFlavor {
+  const flavor = config.getOptional('flavor') ?? 'hgweb';
+  if (!MERCURIAL_FLAVORS.includes(flavor as MercurialFlavor)) {
+    throw new Error(
+      `Invalid ${where} config: 'flavor' must be one of ${MERCURIAL_FLAVORS.map(f => `'${f}'`).join(', ')}, got ${JSON.stringify(flavor)}`,
+    );
+  }
+  return flavor as MercurialFlavor;
+}
+
+function readApiBaseUrl(
+  config: Config,
+  where: string,
+  flavor: MercurialFlavor,
+  baseUrl: string,
+): string | undefined {
+  const configured = config.getOptionalString('apiBaseUrl');
+  const defaultPath = DEFAULT_API_PATHS[flavor];
+  if (!defaultPath) {
+    if (configured !== undefined) {
+      throw new Error(
+        `Invalid ${where} config: 'apiBaseUrl' is only for the 'heptapod' and 'kallithea' flavors; an '${flavor}' entry has no API`,
+      );
+    }
+    return undefined;
+  }
+  if (configured === undefined) {
+    return `${baseUrl}${defaultPath}`;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(configured);
+  } catch {
+    throw new Error(
+      `Invalid ${where} config: 'apiBaseUrl' must be an absolute http(s) URL, got '${configured}'`,
+    );
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new Error(
+      `Invalid ${where} config: 'apiBaseUrl' must use http or https, got '${parsed.protocol}'`,
+    );
+  }
+  if (parsed.search || parsed.hash || parsed.username || parsed.password) {
+    throw new Error(
+      `Invalid ${where} config: 'apiBaseUrl' must not contain credentials, a query or a fragment`,
+    );
+  }
+  if (parsed.host !== new URL(baseUrl).host) {
+    throw new Error(
+      `Invalid ${where} config: the host of 'apiBaseUrl' ('${parsed.host}') differs from 'host' ('${new URL(baseUrl).host}'); the entry's credentials go only to its own host`,
+    );
+  }
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
 }
 
 function readReadAs(

@@ -26,12 +26,14 @@
 export {
   DEFAULT_CREDENTIAL_COMMAND_TIMEOUT_MS,
   MERCURIAL_CONFIG_KEY,
+  MERCURIAL_FLAVORS,
   readMercurialIntegrationConfig,
   readMercurialIntegrationConfigs,
 } from './config';
 export type {
   MercurialCredentialCommandSource,
   MercurialCredentialSource,
+  MercurialFlavor,
   MercurialReadAs,
   MercurialIntegrationConfig,
   MercurialOAuth2Source,
@@ -48,6 +50,8 @@ export {
   formatMercurialUrl,
   getMercurialArchiveUrl,
   getMercurialBrowseUrl,
+  getMercurialChangesetUrl,
+  getMercurialEditUrl,
   getMercurialJsonFileUrl,
   getMercurialJsonLogUrl,
   getMercurialLookupUrl,
@@ -71,6 +75,8 @@ export {
   validateMercurialRepositoryPath,
 } from './repoUrl';
 export type { MercurialRepoUrl, MercurialRepoUrlParts } from './repoUrl';
+export type { MercurialWebUrls } from './flavors/types';
+export { heptapodRefOf, parseHeptapodMercurialUrl } from './flavors/heptapod';
 export {
   getMercurialConfigCredentials,
   getMercurialRequestOptions,

@@ -16,6 +16,12 @@
 
 import { InputError } from '@backstage/errors';
 import { MercurialIntegrationConfig } from './config';
+import { HOSTED_WEB_URLS } from './flavors';
+import { encodePath } from './flavors/paths';
+import { baseUrlPath, isMercurialUrlUnderBase } from './urlBase';
+
+export { isMercurialUrlUnderBase };
+import type { MercurialWebUrls } from './flavors/types';
 
 /**
  * What an hgweb URL points at:
@@ -146,13 +152,6 @@ export function encodeMercurialRevision(revision: string): string {
   return encodeURIComponent(revision).replace(/%2F/g, '%252F');
 }
 
-function encodePath(path: string): string {
-  return path
-    .split('/')
-    .filter(Boolean)
-    .map(s => encodeURIComponent(s))
-    .join('/');
-}
 
 function checkSegments(segments: string[], what: string, url: string) {
   for (const s of segments) {
@@ -162,38 +161,6 @@ function checkSegments(segments: string[], what: string, url: string) {
       );
     }
   }
-}
-
-function baseUrlPath(config: MercurialIntegrationConfig): string {
-  return new URL(config.baseUrl).pathname.replace(/\/+$/, '');
-}
-
-/**
- * Whether `url` lies under the integration's `baseUrl` (same host, path at or
- * below the base path). The scheme is not compared: the configured `baseUrl`
- * decides how the server is reached.
- *
- * @public
- */
-export function isMercurialUrlUnderBase(
-  config: MercurialIntegrationConfig,
-  url: string | URL,
-): boolean {
-  let parsed: URL;
-  try {
-    parsed = typeof url === 'string' ? new URL(url) : url;
-  } catch {
-    return false;
-  }
-  if (parsed.host !== config.host) {
-    return false;
-  }
-  const base = baseUrlPath(config);
-  return (
-    parsed.pathname === base ||
-    parsed.pathname.startsWith(`${base}/`) ||
-    (base === '' && parsed.pathname === '/')
-  );
 }
 
 /**
@@ -208,6 +175,13 @@ export function isMercurialUrlUnderBase(
  * @public
  */
 export function parseMercurialUrl(
+  url: string,
+  config: MercurialIntegrationConfig,
+): MercurialUrl {
+  return webUrlsOf(config).parseUrl(url, config);
+}
+
+function parseHgwebUrl(
   url: string,
   config: MercurialIntegrationConfig,
 ): MercurialUrl {
@@ -338,7 +312,7 @@ export function getMercurialRepositoryUrl(
   config: MercurialIntegrationConfig,
   repositoryPath: string,
 ): string {
-  return repoBase(config, repositoryPath);
+  return webUrlsOf(config).repositoryUrl(config, repositoryPath);
 }
 
 /**
@@ -347,6 +321,16 @@ export function getMercurialRepositoryUrl(
  * @public
  */
 export function getMercurialRawFileUrl(
+  config: MercurialIntegrationConfig,
+  location: MercurialLocation & { path: string },
+): string {
+  if (!location.path) {
+    throw new InputError('A raw-file URL must name a file');
+  }
+  return webUrlsOf(config).rawFileUrl(config, location);
+}
+
+function hgwebRawFileUrl(
   config: MercurialIntegrationConfig,
   location: MercurialLocation & { path: string },
 ): string {
@@ -368,6 +352,13 @@ export function getMercurialRawDirectoryUrl(
   config: MercurialIntegrationConfig,
   location: MercurialLocation,
 ): string {
+  return webUrlsOf(config).rawDirectoryUrl(config, location);
+}
+
+function hgwebRawDirectoryUrl(
+  config: MercurialIntegrationConfig,
+  location: MercurialLocation,
+): string {
   const url = revPathUrl(config, 'raw-file', location);
   return url.endsWith('/') ? url : `${url}/`;
 }
@@ -379,6 +370,40 @@ export function getMercurialRawDirectoryUrl(
  * @public
  */
 export function getMercurialBrowseUrl(
+  config: MercurialIntegrationConfig,
+  location: MercurialLocation & { directory?: boolean },
+): string {
+  return webUrlsOf(config).browseUrl(config, location);
+}
+
+/**
+ * Where a person edits a file: Heptapod's web editor
+ * (`/-/edit/{ref}/{path}`); the file's page on hgweb and Kallithea, which
+ * have no editor.
+ *
+ * @public
+ */
+export function getMercurialEditUrl(
+  config: MercurialIntegrationConfig,
+  location: MercurialLocation & { path: string },
+): string {
+  return webUrlsOf(config).editUrl(config, location);
+}
+
+/**
+ * The page of one changeset: `{repo}/rev/{node}` on hgweb,
+ * `/-/commit/{node}` on Heptapod, `/changeset/{node}` on Kallithea.
+ *
+ * @public
+ */
+export function getMercurialChangesetUrl(
+  config: MercurialIntegrationConfig,
+  options: { repositoryPath: string; node: string },
+): string {
+  return webUrlsOf(config).changesetUrl(config, options);
+}
+
+function hgwebBrowseUrl(
   config: MercurialIntegrationConfig,
   location: MercurialLocation & { directory?: boolean },
 ): string {
@@ -397,6 +422,7 @@ export function getMercurialArchiveUrl(
   config: MercurialIntegrationConfig,
   location: MercurialLocation & { format?: MercurialArchiveFormat },
 ): string {
+  assertHgweb(config, 'getMercurialArchiveUrl');
   const url = revPathUrl(
     config,
     'archive',
@@ -415,6 +441,7 @@ export function getMercurialJsonFileUrl(
   config: MercurialIntegrationConfig,
   location: MercurialLocation,
 ): string {
+  assertHgweb(config, 'getMercurialJsonFileUrl');
   return revPathUrl(config, 'json-file', location);
 }
 
@@ -428,6 +455,7 @@ export function getMercurialJsonLogUrl(
   config: MercurialIntegrationConfig,
   location: MercurialLocation & { revcount?: number },
 ): string {
+  assertHgweb(config, 'getMercurialJsonLogUrl');
   let url: string;
   if (location.revision === undefined && !location.path) {
     url = `${repoBase(config, location.repositoryPath)}/json-log`;
@@ -459,6 +487,7 @@ export function getMercurialLookupUrl(
   config: MercurialIntegrationConfig,
   options: { repositoryPath: string; key: string },
 ): string {
+  assertHgweb(config, 'getMercurialLookupUrl');
   if (!options.key) {
     throw new InputError('The revision to look up must not be empty');
   }
@@ -525,5 +554,33 @@ export function formatMercurialUrl(
       return getMercurialBrowseUrl(config, url);
     default:
       throw new InputError(`Unknown Mercurial URL kind '${url.kind}'`);
+  }
+}
+
+/** hgweb's own URLs, the default flavor's {@link MercurialWebUrls}. */
+const HGWEB_WEB_URLS: MercurialWebUrls = {
+  parseUrl: parseHgwebUrl,
+  repositoryUrl: repoBase,
+  browseUrl: hgwebBrowseUrl,
+  rawFileUrl: hgwebRawFileUrl,
+  rawDirectoryUrl: hgwebRawDirectoryUrl,
+  // hgweb has no web editor: a file is edited from its browse view.
+  editUrl: hgwebBrowseUrl,
+  changesetUrl: (config, { repositoryPath, node }) =>
+    `${repoBase(config, repositoryPath)}/rev/${encodeURIComponent(node)}`,
+};
+
+/** The web URLs of the entry's flavor. */
+function webUrlsOf(config: MercurialIntegrationConfig): MercurialWebUrls {
+  const flavor = config.flavor ?? 'hgweb';
+  return flavor === 'hgweb' ? HGWEB_WEB_URLS : HOSTED_WEB_URLS[flavor];
+}
+
+/** hgweb's JSON styles, archives and wire look-ups exist only on hgweb. */
+function assertHgweb(config: MercurialIntegrationConfig, what: string) {
+  if ((config.flavor ?? 'hgweb') !== 'hgweb') {
+    throw new InputError(
+      `${what} builds hgweb URLs; the integration for '${config.baseUrl}' is of the '${config.flavor}' flavor`,
+    );
   }
 }

@@ -16,34 +16,32 @@
 
 import {
   getMercurialArchiveUrl,
+  getMercurialChangesetUrl,
+  getMercurialJsonFileUrl,
   getMercurialJsonLogUrl,
   getMercurialLookupUrl,
   getMercurialRawFileUrl,
   getMercurialRepositoryUrl,
-  getMercurialRequestOptions,
-  isMercurialUrlUnderBase,
-  MercurialCredentials,
-  MercurialIntegration,
+  MercurialUrl,
   parseMercurialLookupResponse,
+  parseMercurialUrl,
 } from '@backstage-mercurial/integration';
-import { AuditorService } from '@backstage/backend-plugin-api';
-import { NotFoundError, ServiceUnavailableError } from '@backstage/errors';
-import { PassThrough, Readable } from 'node:stream';
+import { InputError, NotFoundError } from '@backstage/errors';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type pLimit from 'p-limit';
-import { redactUrl } from '../redact';
+import { historyRevset } from '../flavors/revsets';
 import {
-  MercurialCredentialsPurpose,
-  MercurialCredentialsService,
-  MercurialOnBehalfOf,
-} from '../credentials/types';
-import { requestCredentials } from '../audit';
-import {
-  hgwebStatusError,
-  MercurialServerError,
-  readHgwebErrorText,
-} from './errors';
+  MercurialHttpTransport,
+  HgwebRequestOptions,
+} from '../flavors/transport';
+import type {
+  MercurialCreateRepositoryRequest,
+  MercurialDirectoryEntry,
+  MercurialHistoryQuery,
+  MercurialRepositoryListing,
+  MercurialServerClient,
+} from '../flavors/types';
+import { MercurialServerError, readHgwebErrorText } from './errors';
 import {
   escapeBatchArgument,
   HgwebBranch,
@@ -54,69 +52,20 @@ import {
   NULL_NODE,
   parseBatchResponse,
   parseHeads,
+  isServableByUrl,
   parseListkeys,
 } from './wire';
 
-/**
- * Options of one request to an hgweb server.
- *
- * @public
- */
-export interface HgwebRequestOptions {
-  /** Ends the request (and the retry wait) when aborted; its error is thrown as is. */
-  signal?: AbortSignal;
-  /**
-   * Gives up after this many milliseconds (body included for the methods
-   * that read it) with a MercurialServerError saying so.
-   */
-  timeoutMs?: number;
-  /** Extra request headers. */
-  headers?: Record<string, string>;
-  /** What the credentials are for; default `read`. */
-  purpose?: MercurialCredentialsPurpose;
-  /**
-   * The person the request is made for (an entry with `readAs: caller`):
-   * the credentials service is asked for theirs.
-   */
-  onBehalfOf?: MercurialOnBehalfOf;
-  /**
-   * With `onBehalfOf`: the calling plugin's auditor, which records the
-   * credentials issued for the person (`mercurial-credentials-issued`).
-   */
-  auditor?: AuditorService;
-}
-
-/** What {@link HgwebServerClient} shares with the other servers' clients. */
-export interface HgwebClientShared {
-  credentials: MercurialCredentialsService;
-  /** The concurrency limit of a host. */
-  limitOf(integration: MercurialIntegration): pLimit.Limit;
-  /** How long to wait before the one retry of a failed request. */
-  retryDelayMs: number;
-  /** Called for every HTTP request sent. */
-  onRequest(): void;
-}
-
-const MAX_REDIRECTS = 5;
-
-/** A request that never got an answer: connection refused, reset, cut off. */
-class ConnectionFailure extends Error {}
-
-function isAbort(error: unknown): boolean {
-  const name = (error as Error)?.name;
-  return name === 'AbortError' || name === 'TimeoutError';
-}
-
-function causeOf(error: unknown): string {
-  const e = error as { message?: string; cause?: { message?: string } };
-  return e?.cause?.message
-    ? `${e.message} (${e.cause.message})`
-    : String(e?.message ?? error);
-}
+export type {
+  HgwebClientShared,
+  HgwebRequestOptions,
+  MercurialHttpRequestOptions,
+} from '../flavors/transport';
 
 /**
- * Speaks HTTP to one Mercurial server (an integration): hgweb's raw files,
- * JSON styles, archives and index, and the wire protocol's look-ups. It
+ * The {@link MercurialServerClient} of an hgweb server (the `hgweb` flavor):
+ * hgweb's raw files, JSON styles, archives and index, and the wire
+ * protocol's look-ups. It
  *
  * - asks the credentials service for credentials on every request, and
  *   sends them only to URLs under the integration's `baseUrl` with its
@@ -135,26 +84,10 @@ function causeOf(error: unknown): string {
  *
  * @public
  */
-export class HgwebServerClient {
-  readonly host: string;
-  private requests = 0;
-  /** The credentials that went with each response's request, if any. */
-  private readonly withCredentials = new WeakMap<
-    Response,
-    MercurialCredentials
-  >();
-
-  constructor(
-    readonly integration: MercurialIntegration,
-    private readonly shared: HgwebClientShared,
-  ) {
-    this.host = integration.config.host;
-  }
-
-  /** The number of HTTP requests sent to this server (redirect hops and retries included). */
-  get requestCount(): number {
-    return this.requests;
-  }
+export class HgwebServerClient
+  extends MercurialHttpTransport
+  implements MercurialServerClient
+{
 
   /** The URL of a repository. */
   repositoryUrl(repositoryPath: string): string {
@@ -169,112 +102,13 @@ export class HgwebServerClient {
     return repositoryPath || this.repositoryUrl(repositoryPath);
   }
 
-  /**
-   * GETs a URL of this server and returns the answer, whatever its status
-   * (the body is the caller's to read or cancel).
-   *
-   * @throws the error of `options.signal` when it aborts, a
-   *   MercurialServerError when the server cannot be reached or does not
-   *   answer within `timeoutMs`, or the credentials service's error
-   */
-  fetch(url: string, options: HgwebRequestOptions = {}): Promise<Response> {
-    return this.request(url, options, async response => response);
-  }
-
-  /**
-   * Throws the error that fits a failed answer (and consumes its body):
-   * NotFoundError for 404, AuthenticationError for 401, NotAllowedError for
-   * 403, MercurialServerError for the rest.
-   *
-   * @param what - what was asked for, e.g. "file 'a.txt' at revision
-   *   'default' of team/payments"
-   */
-  async throwForStatus(response: Response, what: string): Promise<never> {
-    const detail = await readHgwebErrorText(response);
-    throw hgwebStatusError({
-      host: this.host,
-      what,
-      status: response.status,
-      credentials: this.withCredentials.has(response),
-      detail,
-    });
-  }
-
-  /**
-   * The body of an answer as a Node stream. When the transfer breaks off
-   * (the server closes or resets the connection before the end), the stream
-   * fails with a ServiceUnavailableError that names the server and `what`
-   * and says the transfer was cut off, instead of undici's bare
-   * `TypeError: terminated`; an abort stays the AbortError it is.
-   */
-  bodyStream(response: Response, what: string): Readable {
-    if (!response.body) {
-      return Readable.from([]);
-    }
-    const body = Readable.fromWeb(
-      response.body as WebReadableStream<Uint8Array>,
-    );
-    const out = new PassThrough();
-    let received = 0;
-    body.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-    });
-    body.on('error', (error: Error) => {
-      if (isAbort(error)) {
-        out.destroy(error);
-        return;
-      }
-      out.destroy(
-        new ServiceUnavailableError(
-          `The Mercurial server ${this.host} cut off the transfer of ${what} after ${received} bytes: ${causeOf(error)}`,
-          error,
-        ),
-      );
-    });
-    out.on('close', () => body.destroy());
-    body.pipe(out);
-    return out;
-  }
-
-  /** GETs `url` and returns the body of a 2xx answer; throws for the others. */
-  getText(
-    url: string,
-    what: string,
-    options: HgwebRequestOptions = {},
-  ): Promise<string> {
-    return this.request(url, options, async response => {
-      if (!response.ok) {
-        return this.throwForStatus(response, what);
-      }
-      try {
-        return await response.text();
-      } catch (e) {
-        if (isAbort(e)) {
-          throw e;
-        }
-        throw new ConnectionFailure(
-          `the transfer of ${what} was cut off: ${causeOf(e)}`,
-          { cause: e },
-        );
-      }
-    });
-  }
-
-  /** GETs one of hgweb's JSON answers. */
+  /** GETs one of hgweb's JSON answers (whose errors say `{"error": ...}`). */
   async getJson<T>(
     url: string,
     what: string,
     options: HgwebRequestOptions = {},
   ): Promise<T> {
-    const text = await this.getText(url, what, options);
-    let body: any;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new MercurialServerError(
-        `The Mercurial server ${this.host} did not answer ${what} with JSON (is it hgweb?): '${text.slice(0, 100)}'`,
-      );
-    }
+    const body: any = await super.getJson<T>(url, what, options);
     if (body && typeof body.error === 'string') {
       throw new MercurialServerError(
         `The Mercurial server ${this.host} failed to answer ${what}: ${body.error.slice(0, 300)}`,
@@ -518,9 +352,11 @@ export class HgwebServerClient {
    * (`{baseUrl}/?style=json`); `['']` for a single-repository server, which
    * has no index.
    */
-  async listRepositories(options: HgwebRequestOptions = {}): Promise<string[]> {
+  async listRepositories(
+    options: HgwebRequestOptions & { group?: string } = {},
+  ): Promise<MercurialRepositoryListing[]> {
     if (this.integration.config.singleRepository) {
-      return [''];
+      return [{ repositoryPath: '' }];
     }
     const body = await this.getJson<{ entries?: Array<{ name?: string }> }>(
       `${this.integration.config.baseUrl}/?style=json`,
@@ -532,9 +368,138 @@ export class HgwebServerClient {
         `The Mercurial server ${this.host} answered the index of repositories at ${this.integration.config.baseUrl} without a list of repositories (is it hgweb serving several repositories?)`,
       );
     }
+    const group = options.group?.replace(/^\/+|\/+$/g, '');
     return body.entries
-      .map(e => e?.name?.replace(/^\/+|\/+$/g, ''))
-      .filter((name): name is string => Boolean(name));
+      .map(e => ({
+        repositoryPath: e?.name?.replace(/^\/+|\/+$/g, '') ?? '',
+        ...(typeof (e as any)?.description === 'string' &&
+          (e as any).description && {
+            description: (e as any).description as string,
+          }),
+      }))
+      .filter(
+        e =>
+          e.repositoryPath &&
+          (!group ||
+            e.repositoryPath === group ||
+            e.repositoryPath.startsWith(`${group}/`)),
+      );
+  }
+
+  changesetUrl(repositoryPath: string, node: string): string {
+    return getMercurialChangesetUrl(this.integration.config, {
+      repositoryPath,
+      node,
+    });
+  }
+
+  async parseUrl(url: string): Promise<MercurialUrl> {
+    return parseMercurialUrl(url, this.integration.config);
+  }
+
+  async readFile(
+    repositoryPath: string,
+    node: string,
+    path: string,
+    options: HgwebRequestOptions = {},
+  ): Promise<Readable | undefined> {
+    const what = `file '${path}' at revision '${node}' of ${this.describeRepository(repositoryPath)}`;
+    const response = await this.getRawFile(repositoryPath, node, path, options);
+    if (response.status === 404 && !isServableByUrl(path)) {
+      // hg serve cannot serve this name by URL (it answers 404)
+      await response.body?.cancel();
+      return undefined;
+    }
+    if (!response.ok) {
+      return this.throwForStatus(response, what);
+    }
+    // hgweb answers a file with Content-Disposition; a directory listing and
+    // the empty answer of a repository without changesets come without.
+    if (!response.headers.get('content-disposition')) {
+      const body = await response.text();
+      if (!body.trim()) {
+        throw new NotFoundError(
+          `${what} was not found on the Mercurial server ${this.host}: the repository has no changesets`,
+        );
+      }
+      throw new InputError(`'${path}' is a directory, not a file`);
+    }
+    return this.bodyStream(response, what);
+  }
+
+  async readArchive(
+    repositoryPath: string,
+    node: string,
+    path: string,
+    options: HgwebRequestOptions = {},
+  ): Promise<Readable | undefined> {
+    const what = path
+      ? `directory '${path}' of ${this.describeRepository(repositoryPath)} at ${node}`
+      : `the repository ${this.describeRepository(repositoryPath)} at ${node}`;
+    const response = await this.getArchive(repositoryPath, node, path, options);
+    if (response.ok) {
+      return this.bodyStream(response, `the archive of ${what}`);
+    }
+    if (response.status === 403) {
+      const text = await readHgwebErrorText(response.clone());
+      if (/archive/i.test(text)) {
+        await response.body?.cancel();
+        return undefined;
+      }
+    }
+    return this.throwForStatus(response, what);
+  }
+
+  async listDirectory(
+    repositoryPath: string,
+    node: string,
+    path: string,
+    options: HgwebRequestOptions = {},
+  ): Promise<MercurialDirectoryEntry[]> {
+    const listing = await this.getJson<{
+      files?: Array<{ basename?: string }>;
+      dirs?: Array<{ basename?: string }>;
+    }>(
+      getMercurialJsonFileUrl(this.integration.config, {
+        repositoryPath,
+        revision: node,
+        path,
+      }),
+      `directory '${path || '/'}' at ${node} of ${this.describeRepository(repositoryPath)}`,
+      options,
+    );
+    const entries = (
+      list: Array<{ basename?: string }> | undefined,
+      type: MercurialDirectoryEntry['type'],
+    ) =>
+      (list ?? [])
+        .map(e => e?.basename?.replace(/\/+$/, ''))
+        .filter((name): name is string => Boolean(name))
+        .map(name => ({ name, type }));
+    return [
+      ...entries(listing.dirs, 'directory'),
+      ...entries(listing.files, 'file'),
+    ];
+  }
+
+  getHistory(
+    query: MercurialHistoryQuery,
+    options: HgwebRequestOptions = {},
+  ): Promise<HgwebChangeset[]> {
+    return this.getLog(
+      query.repositoryPath,
+      historyRevset(query.node, query.path, query.before),
+      query.limit,
+      query.what,
+      options,
+    );
+  }
+
+  /** hgweb has no API to create repositories: publish:hg uses ssh or localRoot. */
+  async createRepository(
+    _request: MercurialCreateRepositoryRequest,
+  ): Promise<boolean> {
+    return false;
   }
 
   /**
@@ -580,141 +545,5 @@ export class HgwebServerClient {
     }
   }
 
-  /**
-   * Sends a GET (redirects followed, credentials per hop), under the host's
-   * concurrency limit, with the one retry; `consume` reads the answer while
-   * the request still holds its slot.
-   */
-  private async request<T>(
-    url: string,
-    options: HgwebRequestOptions,
-    consume: (response: Response) => Promise<T>,
-  ): Promise<T> {
-    const timeout =
-      options.timeoutMs !== undefined
-        ? AbortSignal.timeout(options.timeoutMs)
-        : undefined;
-    const signals = [options.signal, timeout].filter((s): s is AbortSignal =>
-      Boolean(s),
-    );
-    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-    const limit = this.shared.limitOf(this.integration);
-    let retried = false;
-    /** The credentials refused with 401, once they were. */
-    let refused: MercurialCredentials | undefined;
-    for (;;) {
-      const mayRetry = !retried;
-      const refusedBefore = refused;
-      try {
-        const outcome = await limit(async () => {
-          const response = await this.send(url, options, signal, refusedBefore);
-          if (response.status >= 500 && mayRetry) {
-            await response.body?.cancel();
-            return { again: 'retry' as const };
-          }
-          const sent = this.withCredentials.get(response);
-          if (response.status === 401 && !refusedBefore && sent) {
-            await response.body?.cancel();
-            return { again: 'refresh' as const, refused: sent };
-          }
-          return { value: await consume(response) };
-        });
-        if ('value' in outcome) {
-          return outcome.value as T;
-        }
-        if (outcome.again === 'refresh') {
-          refused = outcome.refused;
-          continue;
-        }
-        retried = true;
-      } catch (e) {
-        if (options.signal?.aborted) {
-          throw e;
-        }
-        if (timeout?.aborted) {
-          throw new MercurialServerError(
-            `The Mercurial server ${this.host} gave no answer within ${options.timeoutMs! / 1000} s to ${redactUrl(url)}`,
-          );
-        }
-        if (!(e instanceof ConnectionFailure)) {
-          throw e;
-        }
-        if (retried) {
-          throw new MercurialServerError(
-            `Could not reach the Mercurial server ${this.host} at ${redactUrl(url)}: ${e.message}`,
-            e.cause,
-          );
-        }
-        retried = true;
-      }
-      await sleep(this.shared.retryDelayMs * (1 + Math.random()), undefined, {
-        signal,
-      });
-    }
-  }
 
-  /** One GET with its redirects; credentials only under the `baseUrl`. */
-  private async send(
-    url: string,
-    options: HgwebRequestOptions,
-    signal: AbortSignal | undefined,
-    refused: MercurialCredentials | undefined,
-  ): Promise<Response> {
-    const { config } = this.integration;
-    let current = url;
-    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      const headers: Record<string, string> = { ...options.headers };
-      const carry =
-        isMercurialUrlUnderBase(config, current) &&
-        new URL(current).protocol === new URL(config.baseUrl).protocol;
-      let sent: MercurialCredentials | undefined;
-      if (carry) {
-        const credentials = await requestCredentials(
-          this.shared.credentials,
-          {
-            url: current,
-            purpose: options.purpose ?? 'read',
-            ...(refused && { refresh: true, refused }),
-            ...(options.onBehalfOf && { onBehalfOf: options.onBehalfOf }),
-          },
-          options.auditor,
-        );
-        if (credentials) {
-          Object.assign(
-            headers,
-            getMercurialRequestOptions(config, credentials).headers,
-          );
-          sent = credentials;
-        }
-      }
-      let response: Response;
-      this.requests++;
-      this.shared.onRequest();
-      try {
-        response = await fetch(current, {
-          headers,
-          redirect: 'manual',
-          signal,
-        });
-      } catch (e) {
-        if (isAbort(e)) {
-          throw e;
-        }
-        throw new ConnectionFailure(causeOf(e), { cause: e });
-      }
-      const location = response.headers.get('location');
-      if (response.status >= 300 && response.status < 400 && location) {
-        await response.body?.cancel();
-        current = new URL(location, current).toString();
-        continue;
-      }
-      if (sent) {
-        this.withCredentials.set(response, sent);
-      }
-      return response;
-    }
-    throw new MercurialServerError(
-      `Too many redirects from the Mercurial server ${this.host} for ${redactUrl(url)}`,
-    );
-  }
 }

@@ -29,7 +29,8 @@ import pLimit from 'p-limit';
 import { DefaultMercurialCredentialsService } from '../credentials/DefaultMercurialCredentialsService';
 import { mercurialCredentialsServiceRef } from '../credentials/refs';
 import { MercurialCredentialsService } from '../credentials/types';
-import { HgwebServerClient } from './HgwebServerClient';
+import { createServerClient } from '../flavors/registry';
+import type { MercurialServerClient } from '../flavors/types';
 
 /**
  * How many requests to one host are in flight at most, unless its
@@ -43,7 +44,8 @@ export const DEFAULT_MAX_CONCURRENT_REQUESTS = 8;
 const DEFAULT_RETRY_DELAY_MS = 200;
 
 /**
- * The one HTTP client of the Mercurial pack for hgweb servers. One instance
+ * The one HTTP client of the Mercurial pack, for servers of every flavor
+ * (hgweb, Heptapod, Kallithea). One instance
  * per backend ({@link mercurialHgwebClientServiceRef}) shares each host's
  * concurrency limit across the URL reader, catalog, history and scaffolder
  * modules; {@link MercurialHgwebClient.forIntegration} gives the client of
@@ -52,7 +54,10 @@ const DEFAULT_RETRY_DELAY_MS = 200;
  * @public
  */
 export class MercurialHgwebClient {
-  private readonly clients = new Map<MercurialIntegration, HgwebServerClient>();
+  private readonly clients = new Map<
+    MercurialIntegration,
+    MercurialServerClient
+  >();
   private readonly limits = new Map<string, pLimit.Limit>();
   private requests = 0;
 
@@ -115,11 +120,14 @@ export class MercurialHgwebClient {
     return this.requests;
   }
 
-  /** The client of one server; the same object each time for one integration. */
-  forIntegration(integration: MercurialIntegration): HgwebServerClient {
+  /**
+   * The client of one server, of the integration's flavor; the same object
+   * each time for one integration.
+   */
+  forIntegration(integration: MercurialIntegration): MercurialServerClient {
     let client = this.clients.get(integration);
     if (!client) {
-      client = new HgwebServerClient(integration, {
+      client = createServerClient(integration, {
         credentials: this.credentials,
         limitOf: i => this.limitOf(i),
         retryDelayMs: this.retryDelayMs,

@@ -18,6 +18,7 @@ export { HgwebServerClient } from './HgwebServerClient';
 export type {
   HgwebClientShared,
   HgwebRequestOptions,
+  MercurialHttpRequestOptions,
 } from './HgwebServerClient';
 export {
   DEFAULT_MAX_CONCURRENT_REQUESTS,
@@ -28,6 +29,7 @@ export { MercurialServerError, readHgwebErrorText } from './errors';
 export {
   escapeBatchArgument,
   isHgNode,
+  isServableByUrl,
   NULL_NODE,
   parseBatchResponse,
   parseHeads,

@@ -166,3 +166,14 @@ export interface HgwebTag {
   tag: string;
   node: string;
 }
+
+/**
+ * Whether `hg serve`'s own HTTP server can serve `path` in a URL: it cannot
+ * decode non-ASCII characters in a request path (it answers 404, or 500 in
+ * a query string), while hgweb under a WSGI server can.
+ *
+ * @public
+ */
+export function isServableByUrl(path: string): boolean {
+  return !/[^\p{ASCII}]/u.test(path);
+}

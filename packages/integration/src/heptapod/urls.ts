@@ -26,6 +26,7 @@
  */
 
 import { InputError, NotFoundError } from '@backstage/errors';
+import { encodePath } from '../flavors/paths';
 
 /**
  * The page kinds of a Heptapod project URL: `/-/{kind}/{ref}/{path}`, the
@@ -251,8 +252,6 @@ export function formatHeptapodUrl(options: {
   ref?: HeptapodRef;
   path?: string;
 }): string {
-  const encodePath = (p: string) =>
-    p.split('/').filter(Boolean).map(encodeURIComponent).join('/');
   const project = `${options.baseUrl.replace(/\/+$/, '')}/${encodePath(options.projectPath)}`;
   if (options.kind === 'project') {
     return project;

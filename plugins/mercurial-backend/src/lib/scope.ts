@@ -16,6 +16,13 @@
 
 import { InputError } from '@backstage/errors';
 
+export {
+  historyRevset,
+  quoteRevsetString,
+} from '@backstage-mercurial/integration-node';
+
+const NODE = /^[0-9a-f]{40}$/;
+
 /**
  * Reads the `path` query parameter: a file or directory relative to the
  * entity's directory. Empty and `.` segments are dropped (`docs/` and
@@ -52,45 +59,6 @@ export function normalizeRelativePath(value: string | undefined): string {
 /** `a` and `b` joined with `/`, either may be `''`. */
 export function joinPaths(a: string, b: string): string {
   return [a, b].filter(Boolean).join('/');
-}
-
-/**
- * A revset string literal: `"..."` with `\` and `"` escaped, which hg reads
- * back byte for byte (revset strings take Python escape sequences).
- */
-export function quoteRevsetString(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
-
-const NODE = /^[0-9a-f]{40}$/;
-
-/**
- * The changesets of a history: the ancestors of `node` (a 40-hex node, so
- * that the expression never falls back to hgweb's keyword search), limited
- * to those that touch `path` (a file or a directory, relative to the
- * repository root) when it is not empty.
- *
- * With `before` (a 40-hex node, a page's last changeset): only those after
- * it in the history's order (hg's, newest revision first), i.e. of a lower
- * revision number; not "the ancestors of `before`", which would leave out
- * the changesets of the other side of a merge that come after it in the
- * list.
- */
-export function historyRevset(
-  node: string,
-  path: string,
-  before?: string,
-): string {
-  for (const n of before === undefined ? [node] : [node, before]) {
-    if (!NODE.test(n)) {
-      throw new Error(`Not a full Mercurial node: '${n}'`);
-    }
-  }
-  return [
-    `::${node}`,
-    ...(before ? [`not (${before}:)`] : []),
-    ...(path ? [`file(${quoteRevsetString(`path:${path}`)})`] : []),
-  ].join(' and ');
 }
 
 /**
