@@ -17,6 +17,12 @@ export interface Config {
           revision?: string;
           /** A regular expression that repository paths must match. */
           repositories?: string;
+          /**
+           * Only the repositories below this group: a Heptapod group (with
+           * its subgroups), a Kallithea repository group, or a directory
+           * of an hgweb index, e.g. `platform/services`.
+           */
+          group?: string;
           /** When to run. */
           schedule: SchedulerServiceTaskScheduleDefinitionConfig;
         };

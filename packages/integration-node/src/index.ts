@@ -58,6 +58,8 @@ export { MercurialHttpTransport } from './flavors/transport';
 export { historyRevset, quoteRevsetString } from './flavors/revsets';
 export type {
   MercurialCreateRepositoryRequest,
+  MercurialMergeRequest,
+  MercurialMergeRequestRequest,
   MercurialDirectoryEntry,
   MercurialHistoryQuery,
   MercurialRepositoryListing,

@@ -603,3 +603,79 @@ describe('readMercurialIntegrationConfig readAs', () => {
     },
   );
 });
+
+describe('flavor and apiBaseUrl', () => {
+  const host = 'hg.example.com';
+
+  it('defaults to hgweb, without an API', () => {
+    const config = read({ host });
+    expect(config.flavor).toBe('hgweb');
+    expect(config.apiBaseUrl).toBeUndefined();
+  });
+
+  it.each([
+    ['heptapod', 'https://hg.example.com/api/v4'],
+    ['kallithea', 'https://hg.example.com/_admin/api'],
+  ])('defaults the API of %s under the baseUrl', (flavor, api) => {
+    expect(read({ host, flavor, token: 't' })).toMatchObject({
+      flavor,
+      apiBaseUrl: api,
+    });
+    expect(
+      read({ host, flavor, baseUrl: 'https://hg.example.com/code/' })
+        .apiBaseUrl,
+    ).toBe(api.replace('.com/', '.com/code/'));
+  });
+
+  it('keeps a configured apiBaseUrl without its trailing slash', () => {
+    expect(
+      read({
+        host,
+        flavor: 'heptapod',
+        apiBaseUrl: 'https://hg.example.com/gitlab/api/v4/',
+      }).apiBaseUrl,
+    ).toBe('https://hg.example.com/gitlab/api/v4');
+  });
+
+  it.each([
+    [{ flavor: 'gitlab' }, /'flavor' must be one of 'hgweb', 'heptapod', 'kallithea', got "gitlab"/],
+    [{ apiBaseUrl: 'https://hg.example.com/api' }, /'apiBaseUrl' is only for the 'heptapod' and 'kallithea' flavors/],
+    [{ flavor: 'heptapod', apiBaseUrl: 'https://api.example.com/v4' }, /host of 'apiBaseUrl' \('api.example.com'\) differs/],
+    [{ flavor: 'heptapod', apiBaseUrl: 'ftp://hg.example.com/v4' }, /'apiBaseUrl' must use http or https/],
+    [{ flavor: 'kallithea', apiBaseUrl: 'https://u:p@hg.example.com/api' }, /must not contain credentials/],
+    [{ flavor: 'heptapod', username: 'u', password: 'p' }, /'heptapod' entry takes a personal, project or group access token/],
+    [{ flavor: 'heptapod', singleRepository: true }, /'singleRepository' is only for the 'hgweb' flavor/],
+    [{ flavor: 'kallithea', localRoot: '/srv/hg' }, /'localRoot' is only for the 'hgweb' flavor/],
+  ])('rejects %j', (entry, message) => {
+    expect(() => read({ host, ...entry })).toThrow(message);
+  });
+
+  it('lets a kallithea entry have an API key and the password hg sends', () => {
+    expect(
+      read({
+        host,
+        flavor: 'kallithea',
+        token: 'key',
+        username: 'svc',
+        password: 'pw',
+      }),
+    ).toMatchObject({ token: 'key', username: 'svc', password: 'pw' });
+    expect(() =>
+      read({ host, token: 'key', username: 'svc', password: 'pw' }),
+    ).toThrow(/'password' and 'token' are both set/);
+  });
+
+  it('lets a kallithea entry with a password take its API key from a source', () => {
+    expect(
+      read({
+        host,
+        flavor: 'kallithea',
+        username: 'svc',
+        password: 'pw',
+        tokenFile: '/var/run/kallithea/key',
+      }),
+    ).toMatchObject({
+      credentialSource: { type: 'tokenFile', path: '/var/run/kallithea/key' },
+    });
+  });
+});

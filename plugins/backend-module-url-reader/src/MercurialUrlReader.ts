@@ -19,15 +19,13 @@ import {
   MercurialIntegration,
   MercurialIntegrations,
   MercurialUrl,
-  parseMercurialUrl,
 } from '@backstage-mercurial/integration';
 import {
   HgRunner,
-  HgwebServerClient,
   MercurialCredentialsService,
   MercurialHgwebClient,
+  MercurialServerClient,
   parseHgwebDate,
-  readHgwebErrorText,
 } from '@backstage-mercurial/integration-node';
 import {
   LoggerService,
@@ -54,7 +52,6 @@ import { HgCliCache } from './lib/HgCliCache';
 import {
   globBaseDirectory,
   isGlob,
-  isServableByUrl,
   readMatchingFiles,
   servableParentDirectory,
 } from './lib/search';
@@ -109,12 +106,15 @@ export interface MercurialUrlReaderFactoryOptions {
 }
 
 /**
- * A URL reader for Mercurial servers with hgweb URLs (`hg serve`,
- * `hgweb.wsgi`), for the catalog, TechDocs and the scaffolder. It reads
- * files with `raw-file`, trees through the server's archives (streamed) or,
- * where archives are switched off, through `hg clone`/`pull`/`archive` in a
- * cache, and answers a glob search from one archive (or the command line)
- * of the glob's fixed directory prefix.
+ * A URL reader for Mercurial servers of every flavor (hgweb and `hg serve`,
+ * Heptapod, Kallithea), for the catalog, TechDocs and the scaffolder. It
+ * reads files and trees through the flavor's server client (hgweb's
+ * `raw-file` and archives, Heptapod's files and archive API, Kallithea's
+ * raw and archive routes), streamed; where a server does not serve
+ * archives, through `hg clone`/`pull`/`archive` in a cache; and answers a
+ * glob search from one archive (or the command line) of the glob's fixed
+ * directory prefix. The etag of every answer is the hg node its revision
+ * resolved to.
  *
  * @public
  */
@@ -169,7 +169,7 @@ export class MercurialUrlReader implements UrlReaderService {
     };
   }
 
-  private readonly hgweb: HgwebServerClient;
+  private readonly hgweb: MercurialServerClient;
   private readonly cli: HgCliCache;
   private archivesOffUntil = 0;
 
@@ -204,14 +204,13 @@ export class MercurialUrlReader implements UrlReaderService {
     url: string,
     options?: UrlReaderServiceReadUrlOptions,
   ): Promise<UrlReaderServiceReadUrlResponse> {
-    const parsed = this.parse(url);
+    const signal = options?.signal;
+    const parsed = await this.parse(url, signal);
     if (parsed.kind === 'repository' || parsed.kind === 'directory') {
       throw new InputError(
-        `Cannot read ${url}: it points at a ${parsed.kind}, not a file; use a {baseUrl}/{repo}/file/{rev}/{file} or raw-file URL`,
+        `Cannot read ${url}: it points at a ${parsed.kind}, not a file; use the URL of a file`,
       );
     }
-    const { config } = this.integration;
-    const signal = options?.signal;
     const what = `file '${parsed.path}' at revision '${parsed.revision}' of ${this.describeRepository(parsed)}`;
 
     // The etag is the node the revision resolves to: hgweb's own ETag (a
@@ -236,55 +235,47 @@ export class MercurialUrlReader implements UrlReaderService {
       }
     }
 
-    const response = await this.hgweb.getRawFile(
-      parsed.repositoryPath,
-      node,
-      parsed.path,
-      { signal },
-    );
-    if (response.status === 404 && !isServableByUrl(parsed.path)) {
-      // hg serve cannot serve this name by URL (it answers 404): read the
-      // file from an archive of a directory above it, or the command line.
-      await response.body?.cancel();
+    let body: Readable | undefined;
+    try {
+      body = await this.hgweb.readFile(
+        parsed.repositoryPath,
+        node,
+        parsed.path,
+        { signal, what },
+      );
+    } catch (e) {
+      if ((e as Error)?.name === 'InputError') {
+        throw new InputError(`Cannot read ${url}: ${(e as Error).message}`);
+      }
+      throw e;
+    }
+    if (!body) {
+      // The server cannot serve this name by URL (hg serve and non-ASCII
+      // names): read the file from an archive of a directory above it, or
+      // the command line.
       const content = await this.readFileFromTree(atNode, what, options);
       return ReadUrlResponseFactory.fromReadable(Readable.from([content]), {
         etag: node,
         lastModifiedAt,
       });
     }
-    if (!response.ok) {
-      return this.hgweb.throwForStatus(response, what);
-    }
-    // hgweb answers a file with Content-Disposition; a directory listing and
-    // the empty answer of a repository without changesets come without.
-    if (!response.headers.get('content-disposition')) {
-      const body = await response.text();
-      if (!body.trim()) {
-        throw new NotFoundError(
-          `${what} was not found on the Mercurial server ${config.host}: the repository has no changesets`,
-        );
-      }
-      throw new InputError(
-        `Cannot read ${url}: '${parsed.path}' is a directory, not a file`,
-      );
-    }
-    return ReadUrlResponseFactory.fromReadable(
-      this.hgweb.bodyStream(response, what),
-      { etag: node, lastModifiedAt },
-    );
+    return ReadUrlResponseFactory.fromReadable(body, {
+      etag: node,
+      lastModifiedAt,
+    });
   }
 
   async readTree(
     url: string,
     options?: UrlReaderServiceReadTreeOptions,
   ): Promise<UrlReaderServiceReadTreeResponse> {
-    const parsed = this.parse(url);
+    const signal = options?.signal;
+    const parsed = await this.parse(url, signal);
     if (parsed.kind === 'raw-file') {
       throw new InputError(
-        `Cannot read a tree from ${url}: it points at a file; use a {baseUrl}/{repo}/file/{rev}/{dir}/ URL`,
+        `Cannot read a tree from ${url}: it points at a file; use the URL of a directory`,
       );
     }
-    const signal = options?.signal;
     // An unchanged tree pinned to a node needs no request at all.
     if (options?.etag && parsed.revision === options.etag) {
       throw new NotModifiedError();
@@ -303,26 +294,24 @@ export class MercurialUrlReader implements UrlReaderService {
       : `the repository ${this.describeRepository(parsed)} at ${node}`;
 
     if (Date.now() >= this.archivesOffUntil) {
-      const response = await this.hgweb.getArchive(
+      const archive = await this.hgweb.readArchive(
         parsed.repositoryPath,
         node,
         subpath,
-        { signal },
+        { signal, what },
       );
-      if (response.ok) {
-        return this.treeResponse(
-          this.hgweb.bodyStream(response, `the archive of ${what}`),
-          { subpath, node, what, filter: options?.filter },
-        );
+      if (archive) {
+        return this.treeResponse(archive, {
+          subpath,
+          node,
+          what,
+          filter: options?.filter,
+        });
       }
-      if (response.status === 403 && (await isArchiveRefusal(response))) {
-        this.options.logger.info(
-          `The Mercurial server ${this.integration.config.host} does not serve archives; reading trees through the hg command line instead`,
-        );
-        this.archivesOffUntil = Date.now() + ARCHIVES_OFF_TTL_MS;
-      } else {
-        return this.hgweb.throwForStatus(response, what);
-      }
+      this.options.logger.info(
+        `The Mercurial server ${this.integration.config.host} does not serve archives; reading trees through the hg command line instead`,
+      );
+      this.archivesOffUntil = Date.now() + ARCHIVES_OFF_TTL_MS;
     }
 
     const dir = await this.cli.ensure(
@@ -386,7 +375,7 @@ export class MercurialUrlReader implements UrlReaderService {
     url: string,
     options?: UrlReaderServiceSearchOptions,
   ): Promise<UrlReaderServiceSearchResponse> {
-    const parsed = this.parse(url);
+    const parsed = await this.parse(url, options?.signal);
     if (!isGlob(parsed.path)) {
       try {
         const file = await this.readUrl(url, {
@@ -460,8 +449,11 @@ export class MercurialUrlReader implements UrlReaderService {
     return this.hgweb.describeRepository(parsed.repositoryPath);
   }
 
-  private parse(url: string): MercurialUrl & { revision: string } {
-    const parsed = parseMercurialUrl(url, this.integration.config);
+  private async parse(
+    url: string,
+    signal?: AbortSignal,
+  ): Promise<MercurialUrl & { revision: string }> {
+    const parsed = await this.hgweb.parseUrl(url, { signal });
     return { ...parsed, revision: parsed.revision ?? 'default' };
   }
 
@@ -522,11 +514,14 @@ export class MercurialUrlReader implements UrlReaderService {
     what: string,
     signal?: AbortSignal,
   ): Promise<Date> {
-    const [entry] = await this.hgweb.getFileLog(
-      parsed.repositoryPath,
-      parsed.revision,
-      parsed.path,
-      1,
+    const [entry] = await this.hgweb.getHistory(
+      {
+        repositoryPath: parsed.repositoryPath,
+        node: parsed.revision,
+        path: parsed.path,
+        limit: 1,
+        what: `the history of ${what}`,
+      },
       { signal },
     );
     if (!entry) {
@@ -534,11 +529,6 @@ export class MercurialUrlReader implements UrlReaderService {
     }
     return parseHgwebDate(entry.date);
   }
-}
-
-async function isArchiveRefusal(response: Response): Promise<boolean> {
-  const text = await readHgwebErrorText(response.clone());
-  return /archive/i.test(text);
 }
 
 function defaultCacheDir(config: Config): string {

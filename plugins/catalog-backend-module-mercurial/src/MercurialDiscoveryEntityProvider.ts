@@ -20,8 +20,8 @@ import {
   MercurialIntegrations,
 } from '@backstage-mercurial/integration';
 import {
-  HgwebServerClient,
   MercurialHgwebClient,
+  MercurialServerClient,
 } from '@backstage-mercurial/integration-node';
 import { createHash } from 'node:crypto';
 import {
@@ -53,6 +53,12 @@ export interface MercurialDiscoveryConfig {
   catalogPath: string;
   revision: string;
   repositories?: RegExp;
+  /**
+   * Only the repositories below this group (a Heptapod group with its
+   * subgroups, a Kallithea repository group, a directory of an hgweb
+   * index).
+   */
+  group?: string;
 }
 
 /**
@@ -67,8 +73,9 @@ export interface MercurialDiscoveryResult {
 }
 
 /**
- * Discovers repositories on a Mercurial server (hgweb's repository index),
- * and registers a `url` location for each one that has the catalog file (a
+ * Discovers repositories on a Mercurial server (hgweb's repository index,
+ * Heptapod's projects API with `vcs_type: hg` and not archived, Kallithea's
+ * `get_repos`), and registers a `url` location for each one that has the catalog file (a
  * path or a glob). Each run is a full mutation: locations of repositories or
  * files that went away are removed.
  *
@@ -150,6 +157,14 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
           ),
         );
       }
+      const group = entry
+        .getOptionalString('group')
+        ?.replace(/^\/+|\/+$/g, '');
+      if (group !== undefined && (!group || group.split('/').includes('..'))) {
+        throw new InputError(
+          `Invalid ${where} config: 'group' must be a group path such as 'platform' or 'platform/services'`,
+        );
+      }
       return new MercurialDiscoveryEntityProvider(
         {
           id,
@@ -157,6 +172,7 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
           catalogPath,
           revision: entry.getOptionalString('revision') ?? 'default',
           repositories,
+          ...(group && { group }),
         },
         integration,
         options.reader,
@@ -167,7 +183,7 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
     });
   }
 
-  private readonly hgweb: HgwebServerClient;
+  private readonly hgweb: MercurialServerClient;
 
   /**
    * @param hgweb - the client of the integration's server, for the
@@ -180,7 +196,7 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
     private readonly reader: UrlReaderService,
     private readonly logger: LoggerService,
     private readonly taskRunner: SchedulerServiceTaskRunner,
-    hgweb?: HgwebServerClient,
+    hgweb?: MercurialServerClient,
   ) {
     this.hgweb =
       hgweb ??
@@ -287,10 +303,14 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
   }
 
   /**
-   * Repository paths from hgweb's index (`/?style=json`); `['']` for a
-   * single-repository server, which has no index.
+   * Repository paths as the server lists them (hgweb's index, Heptapod's hg
+   * projects, Kallithea's repositories); `['']` for a single-repository
+   * hgweb server, which has no index.
    */
-  private listRepositories(): Promise<string[]> {
-    return this.hgweb.listRepositories();
+  private async listRepositories(): Promise<string[]> {
+    const listed = await this.hgweb.listRepositories({
+      ...(this.config.group && { group: this.config.group }),
+    });
+    return listed.map(r => r.repositoryPath);
   }
 }

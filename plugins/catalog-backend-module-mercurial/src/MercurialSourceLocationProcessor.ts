@@ -15,19 +15,25 @@
  */
 
 import { MercurialIntegrations } from '@backstage-mercurial/integration';
-import { ANNOTATION_SOURCE_LOCATION, Entity } from '@backstage/catalog-model';
+import {
+  ANNOTATION_EDIT_URL,
+  ANNOTATION_SOURCE_LOCATION,
+  Entity,
+} from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { LocationSpec } from '@backstage/plugin-catalog-common';
 import { CatalogProcessor } from '@backstage/plugin-catalog-node';
-import { getMercurialSourceDirectoryUrl } from './urls';
+import { getMercurialFileEditUrl, getMercurialSourceDirectoryUrl } from './urls';
 
 /**
  * Gives entities read from a Mercurial location what Backstage gives those
  * of a GitHub one: `backstage.io/source-location`
  * (`url:{baseUrl}/{repo}/file/{rev}/{dir}/`, with the revision of the
  * location URL), so that `backstage.io/techdocs-ref: dir:.` and source links
- * work. hgweb has no web editor, so no `backstage.io/edit-url` is set.
- * Values written in the entity file win.
+ * work; and, where the server has a web editor (Heptapod:
+ * `/-/edit/{ref}/{path}`), `backstage.io/edit-url`. hgweb and Kallithea have
+ * none, so no edit URL is set for them. Values written in the entity file
+ * win.
  *
  * @public
  */
@@ -55,24 +61,31 @@ export class MercurialSourceLocationProcessor implements CatalogProcessor {
     if (!integration) {
       return entity;
     }
-    if (entity.metadata.annotations?.[ANNOTATION_SOURCE_LOCATION]) {
-      return entity;
+    const annotations = entity.metadata.annotations ?? {};
+    const added: Record<string, string> = {};
+    if (!annotations[ANNOTATION_SOURCE_LOCATION]) {
+      const sourceLocation = getMercurialSourceDirectoryUrl(
+        integration,
+        location.target,
+      );
+      if (sourceLocation) {
+        added[ANNOTATION_SOURCE_LOCATION] = `url:${sourceLocation}`;
+      }
     }
-    const sourceLocation = getMercurialSourceDirectoryUrl(
-      integration,
-      location.target,
-    );
-    if (!sourceLocation) {
-      return entity; // not one of hgweb's file URLs: nothing to say
+    if (!annotations[ANNOTATION_EDIT_URL]) {
+      const editUrl = getMercurialFileEditUrl(integration, location.target);
+      if (editUrl) {
+        added[ANNOTATION_EDIT_URL] = editUrl;
+      }
+    }
+    if (Object.keys(added).length === 0) {
+      return entity; // not one of the server's file URLs: nothing to say
     }
     return {
       ...entity,
       metadata: {
         ...entity.metadata,
-        annotations: {
-          ...entity.metadata.annotations,
-          [ANNOTATION_SOURCE_LOCATION]: `url:${sourceLocation}`,
-        },
+        annotations: { ...annotations, ...added },
       },
     };
   }

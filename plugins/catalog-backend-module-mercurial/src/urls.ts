@@ -16,6 +16,7 @@
 
 import {
   getMercurialBrowseUrl,
+  getMercurialEditUrl,
   MercurialIntegration,
   parseMercurialUrl,
 } from '@backstage-mercurial/integration';
@@ -47,4 +48,29 @@ export function getMercurialSourceDirectoryUrl(
     path: directory,
     directory: true,
   });
+}
+
+/**
+ * The web editor's URL of the file `url` points at (Heptapod's
+ * `/-/edit/{ref}/{path}`), or `undefined` when the flavor has no editor
+ * (hgweb, Kallithea: their "edit" URL would only be the file's page) or
+ * `url` is not a file URL of the server.
+ */
+export function getMercurialFileEditUrl(
+  integration: MercurialIntegration,
+  url: string,
+): string | undefined {
+  let parsed;
+  try {
+    parsed = parseMercurialUrl(url, integration.config);
+  } catch {
+    return undefined;
+  }
+  if (parsed.kind !== 'file' && parsed.kind !== 'raw-file') {
+    return undefined;
+  }
+  const edit = getMercurialEditUrl(integration.config, parsed);
+  return edit === getMercurialBrowseUrl(integration.config, parsed)
+    ? undefined
+    : edit;
 }

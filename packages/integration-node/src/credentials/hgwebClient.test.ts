@@ -26,7 +26,7 @@ import {
 import { ConfigReader } from '@backstage/config';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { MercurialHgwebClient } from '../hgweb';
+import { HgwebServerClient, MercurialHgwebClient } from '../hgweb';
 import { DefaultMercurialCredentialsService } from './DefaultMercurialCredentialsService';
 import { createTempDir, writeScript } from './__testUtils__/helpers';
 
@@ -66,7 +66,9 @@ describe('MercurialHgwebClient with DefaultMercurialCredentialsService', () => {
     const integrations = MercurialIntegrations.fromConfig(config);
     const credentials = DefaultMercurialCredentialsService.fromConfig(config);
     const client = MercurialHgwebClient.create({ integrations, credentials });
-    return client.forIntegration(integrations.byUrl(front.baseUrl)!);
+    return client.forIntegration(
+      integrations.byUrl(front.baseUrl)!,
+    ) as HgwebServerClient;
   }
 
   it('oauth2: 3-second tokens across three lifetimes, one token request per lifetime, no refused read', async () => {

@@ -43,6 +43,8 @@ export interface MercurialDirectoryEntry {
   /** The entry's name in its directory (no `/`). */
   name: string;
   type: 'file' | 'directory';
+  /** A symbolic link (hgweb says so; other flavors may not). */
+  symlink?: boolean;
 }
 
 /**
@@ -89,6 +91,33 @@ export interface MercurialCreateRepositoryRequest {
   description?: string;
   /** `private` unless `public` is asked for. */
   visibility?: 'private' | 'public';
+}
+
+/**
+ * What {@link MercurialServerClient.createMergeRequest} opens.
+ *
+ * @public
+ */
+export interface MercurialMergeRequestRequest {
+  repositoryPath: string;
+  /** The pushed ref to merge, as the flavor's URLs write it (`topic/default/x`, `branch/feature`). */
+  sourceRef: string;
+  /** The ref to merge into (`branch/default`). */
+  targetRef: string;
+  title: string;
+  description?: string;
+}
+
+/**
+ * A merge request the server opened.
+ *
+ * @public
+ */
+export interface MercurialMergeRequest {
+  /** Its web page. */
+  url: string;
+  /** Its number in the repository (GitLab's `iid`). */
+  number: number;
 }
 
 /**
@@ -182,7 +211,10 @@ export interface MercurialServerClient {
     repositoryPath: string,
     node: string,
     path: string,
-    options?: MercurialRequestOptions,
+    options?: MercurialRequestOptions & {
+      /** What the file is, for errors: "file 'x' at revision 'tip' of team/app". */
+      what?: string;
+    },
   ): Promise<Readable | undefined>;
 
   /**
@@ -199,7 +231,10 @@ export interface MercurialServerClient {
     repositoryPath: string,
     node: string,
     path: string,
-    options?: MercurialRequestOptions,
+    options?: MercurialRequestOptions & {
+      /** What the tree is, for errors: "directory 'docs' of team/app at N". */
+      what?: string;
+    },
   ): Promise<Readable | undefined>;
 
   /**
@@ -255,6 +290,19 @@ export interface MercurialServerClient {
     request: MercurialCreateRepositoryRequest,
     options?: MercurialRequestOptions,
   ): Promise<boolean>;
+
+  /**
+   * Opens a merge request through the server's API.
+   *
+   * @returns undefined when the flavor has no merge requests (hgweb,
+   *   Kallithea)
+   * @throws NotFoundError when the repository or a ref is not there,
+   *   ConflictError when the same merge request is open already
+   */
+  createMergeRequest(
+    request: MercurialMergeRequestRequest,
+    options?: MercurialRequestOptions,
+  ): Promise<MercurialMergeRequest | undefined>;
 
   /**
    * Waits until the server serves `node` in a repository (a server may take

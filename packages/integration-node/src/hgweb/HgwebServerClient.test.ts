@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { HgwebServerClient } from './HgwebServerClient';
 import {
   MercurialCredentials,
   MercurialIntegration,
@@ -60,7 +61,7 @@ function clientFor(
     credentials,
     retryDelayMs,
   });
-  return { root, client: root.forIntegration(integration), credentials };
+  return { root, client: root.forIntegration(integration) as HgwebServerClient, credentials };
 }
 
 const servers: http.Server[] = [];
@@ -254,9 +255,11 @@ describe('HgwebServerClient against hg serve', () => {
     const bytes = Buffer.from(await archive.arrayBuffer());
     expect(bytes.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
 
-    expect((await client.listRepositories()).sort()).toEqual([
-      'team/app',
-      'team/empty',
+    expect(
+      (await client.listRepositories()).map(r => r.repositoryPath).sort(),
+    ).toEqual(['team/app', 'team/empty']);
+    expect(await client.listRepositories({ group: 'team/app' })).toEqual([
+      { repositoryPath: 'team/app' },
     ]);
     expect(
       await client.waitForNode({
@@ -301,7 +304,7 @@ describe('HgwebServerClient against hg serve', () => {
       });
       const client = root.forIntegration(
         MercurialIntegrations.fromConfig(config).list()[0],
-      );
+      ) as HgwebServerClient;
       const texts = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
           client.getText(

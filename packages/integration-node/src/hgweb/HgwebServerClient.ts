@@ -36,6 +36,8 @@ import {
 } from '../flavors/transport';
 import type {
   MercurialCreateRepositoryRequest,
+  MercurialMergeRequest,
+  MercurialMergeRequestRequest,
   MercurialDirectoryEntry,
   MercurialHistoryQuery,
   MercurialRepositoryListing,
@@ -372,8 +374,10 @@ export class HgwebServerClient
     return body.entries
       .map(e => ({
         repositoryPath: e?.name?.replace(/^\/+|\/+$/g, '') ?? '',
+        // hgweb says 'unknown' for a repository without web.description
         ...(typeof (e as any)?.description === 'string' &&
-          (e as any).description && {
+          (e as any).description &&
+          (e as any).description !== 'unknown' && {
             description: (e as any).description as string,
           }),
       }))
@@ -401,9 +405,11 @@ export class HgwebServerClient
     repositoryPath: string,
     node: string,
     path: string,
-    options: HgwebRequestOptions = {},
+    options: HgwebRequestOptions & { what?: string } = {},
   ): Promise<Readable | undefined> {
-    const what = `file '${path}' at revision '${node}' of ${this.describeRepository(repositoryPath)}`;
+    const what =
+      options.what ??
+      `file '${path}' at revision '${node}' of ${this.describeRepository(repositoryPath)}`;
     const response = await this.getRawFile(repositoryPath, node, path, options);
     if (response.status === 404 && !isServableByUrl(path)) {
       // hg serve cannot serve this name by URL (it answers 404)
@@ -431,11 +437,13 @@ export class HgwebServerClient
     repositoryPath: string,
     node: string,
     path: string,
-    options: HgwebRequestOptions = {},
+    options: HgwebRequestOptions & { what?: string } = {},
   ): Promise<Readable | undefined> {
-    const what = path
-      ? `directory '${path}' of ${this.describeRepository(repositoryPath)} at ${node}`
-      : `the repository ${this.describeRepository(repositoryPath)} at ${node}`;
+    const what =
+      options.what ??
+      (path
+        ? `directory '${path}' of ${this.describeRepository(repositoryPath)} at ${node}`
+        : `the repository ${this.describeRepository(repositoryPath)} at ${node}`);
     const response = await this.getArchive(repositoryPath, node, path, options);
     if (response.ok) {
       return this.bodyStream(response, `the archive of ${what}`);
@@ -457,8 +465,9 @@ export class HgwebServerClient
     options: HgwebRequestOptions = {},
   ): Promise<MercurialDirectoryEntry[]> {
     const listing = await this.getJson<{
-      files?: Array<{ basename?: string }>;
+      files?: Array<{ basename?: string; flags?: string }>;
       dirs?: Array<{ basename?: string }>;
+      lines?: unknown;
     }>(
       getMercurialJsonFileUrl(this.integration.config, {
         repositoryPath,
@@ -468,14 +477,28 @@ export class HgwebServerClient
       `directory '${path || '/'}' at ${node} of ${this.describeRepository(repositoryPath)}`,
       options,
     );
+    if (!Array.isArray(listing?.files)) {
+      // A file's page has `lines`, not `files`: not a directory.
+      if (listing && 'lines' in listing) {
+        throw new NotFoundError(
+          `'${path}' at ${node} of ${this.describeRepository(repositoryPath)} is a file, not a directory`,
+        );
+      }
+      throw new MercurialServerError(
+        `The Mercurial server ${this.host} answered the listing of '${path || '/'}' at ${node} of ${this.describeRepository(repositoryPath)} without a list of files (is it hgweb?)`,
+      );
+    }
     const entries = (
-      list: Array<{ basename?: string }> | undefined,
+      list: Array<{ basename?: string; flags?: string }> | undefined,
       type: MercurialDirectoryEntry['type'],
-    ) =>
+    ): MercurialDirectoryEntry[] =>
       (list ?? [])
-        .map(e => e?.basename?.replace(/\/+$/, ''))
-        .filter((name): name is string => Boolean(name))
-        .map(name => ({ name, type }));
+        .filter(e => e?.basename?.replace(/\/+$/, ''))
+        .map(e => ({
+          name: e.basename!.replace(/\/+$/, ''),
+          type,
+          ...(e.flags === 'l' && { symlink: true }),
+        }));
     return [
       ...entries(listing.dirs, 'directory'),
       ...entries(listing.files, 'file'),
@@ -500,6 +523,13 @@ export class HgwebServerClient
     _request: MercurialCreateRepositoryRequest,
   ): Promise<boolean> {
     return false;
+  }
+
+  /** hgweb has no merge requests. */
+  async createMergeRequest(
+    _request: MercurialMergeRequestRequest,
+  ): Promise<MercurialMergeRequest | undefined> {
+    return undefined;
   }
 
   /**

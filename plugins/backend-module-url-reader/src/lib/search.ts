@@ -15,25 +15,18 @@
  */
 
 import { UrlReaderServiceReadTreeResponse } from '@backstage/backend-plugin-api';
+import { isServableByUrl } from '@backstage-mercurial/integration-node';
 import { isError } from '@backstage/errors';
 
 /** Characters that make a path (segment) a glob pattern. */
 const GLOB_CHARS = /[*?[\]{}]/;
-const NON_ASCII = /[^\p{ASCII}]/u;
 
 /** Whether a path is a glob pattern rather than one file's path. */
 export function isGlob(path: string): boolean {
   return GLOB_CHARS.test(path);
 }
 
-/**
- * Whether `hg serve`'s own HTTP server can serve `path` in a URL: it cannot
- * decode non-ASCII characters in a request path (it answers 404, or 500 in
- * a query string), while hgweb under a WSGI server can.
- */
-export function isServableByUrl(path: string): boolean {
-  return !NON_ASCII.test(path);
-}
+export { isServableByUrl };
 
 /**
  * The directory whose archive holds every file a glob can match: the

@@ -22,7 +22,7 @@ import {
 } from '@backstage-mercurial/integration-node';
 import { InputError } from '@backstage/errors';
 import { parseAuthor } from '../lib/authors';
-import { historyRevset, joinPaths } from '../lib/scope';
+import { joinPaths } from '../lib/scope';
 import { HistoryCache } from './cache';
 import { sourceFields } from './source';
 import { Commit, CommitsResponse, MercurialSource, SourceHead } from './types';
@@ -45,7 +45,7 @@ function toCommit(source: MercurialSource, c: HgwebChangeset): Commit {
     tags: (c.tags ?? []).filter(t => t !== 'tip'),
     bookmarks: c.bookmarks ?? [],
     parents: c.parents ?? [],
-    url: `${source.repositoryUrl}/rev/${c.node}`,
+    url: source.client.changesetUrl(source.repositoryPath, c.node),
   };
 }
 
@@ -82,11 +82,15 @@ export async function getCommits(
       if (before) {
         await checkKnown(source, before, request);
       }
-      const entries = await source.client.getLog(
-        source.repositoryPath,
-        historyRevset(node, path, before),
-        limit + 1,
-        historyDescription(source, path),
+      const entries = await source.client.getHistory(
+        {
+          repositoryPath: source.repositoryPath,
+          node,
+          path,
+          before,
+          limit: limit + 1,
+          what: historyDescription(source, path),
+        },
         request,
       );
       const commits = entries.slice(0, limit).map(c => toCommit(source, c));

@@ -20,7 +20,7 @@ import {
   parseHgwebDate,
 } from '@backstage-mercurial/integration-node';
 import { MercurialAuthor, parseAuthor } from '../lib/authors';
-import { historyRevset, joinPaths } from '../lib/scope';
+import { joinPaths } from '../lib/scope';
 import { HistoryCache } from './cache';
 import { sourceFields } from './source';
 import { historyDescription } from './commits';
@@ -103,11 +103,14 @@ export async function getContributors(
       if (node === NULL_NODE) {
         return { entries: [], more: false };
       }
-      const entries = await source.client.getLog(
-        source.repositoryPath,
-        historyRevset(node, path),
-        max + 1,
-        historyDescription(source, path),
+      const entries = await source.client.getHistory(
+        {
+          repositoryPath: source.repositoryPath,
+          node,
+          path,
+          limit: max + 1,
+          what: historyDescription(source, path),
+        },
         options.request,
       );
       return {

@@ -16,12 +16,11 @@
 
 import {
   getMercurialBrowseUrl,
-  getMercurialJsonFileUrl,
   getMercurialRawDirectoryUrl,
 } from '@backstage-mercurial/integration';
 import {
   HgwebRequestOptions,
-  MercurialServerError,
+  MercurialDirectoryEntry,
   NULL_NODE,
 } from '@backstage-mercurial/integration-node';
 import { NotFoundError } from '@backstage/errors';
@@ -42,15 +41,6 @@ export const README_NAMES = [
 
 /** The most bytes of a README the route answers (1 MiB). */
 export const README_MAX_BYTES = 1024 * 1024;
-
-/** A file of hgweb's `json-file` listing of a directory. */
-interface HgwebDirectoryFile {
-  abspath: string;
-  basename: string;
-  size?: number;
-  /** `''`, `x` (executable) or `l` (symbolic link). */
-  flags?: string;
-}
 
 /** The README as it is cached: what does not depend on the entity. */
 interface ReadmeFile {
@@ -90,30 +80,21 @@ async function readAtMost(stream: Readable, max: number): Promise<Buffer> {
   return Buffer.concat(chunks).subarray(0, max + 1);
 }
 
-function describeDirectory(directory: string): string {
-  return directory ? `the directory ${directory}` : 'the root';
-}
-
 /**
- * The files of one directory at `node`, from one `json-file` request;
- * `undefined` when the directory is not there at that node.
+ * The entries of one directory at `node`; `undefined` when the directory is
+ * not there at that node.
  */
 async function listFiles(
   source: MercurialSource,
   node: string,
   directory: string,
   request: HgwebRequestOptions,
-): Promise<HgwebDirectoryFile[] | undefined> {
-  const what = `the listing of ${describeDirectory(directory)} at ${node} of ${source.client.describeRepository(source.repositoryPath)}`;
-  let listing: { files?: unknown };
+): Promise<MercurialDirectoryEntry[] | undefined> {
   try {
-    listing = await source.client.getJson(
-      getMercurialJsonFileUrl(source.integration.config, {
-        repositoryPath: source.repositoryPath,
-        revision: node,
-        path: directory,
-      }),
-      what,
+    return await source.client.listDirectory(
+      source.repositoryPath,
+      node,
+      directory,
       request,
     );
   } catch (e) {
@@ -122,24 +103,16 @@ async function listFiles(
     }
     throw e;
   }
-  if (!Array.isArray(listing?.files)) {
-    // A file's page has `lines`, not `files`: not a directory.
-    if (listing && 'lines' in listing) {
-      return undefined;
-    }
-    throw new MercurialServerError(
-      `The Mercurial server ${source.client.host} answered ${what} without a list of files (is it hgweb?)`,
-    );
-  }
-  return listing.files as HgwebDirectoryFile[];
 }
 
 /** The first README of `README_NAMES` in the listing; links are left out. */
 function findReadme(
-  files: HgwebDirectoryFile[],
-): HgwebDirectoryFile | undefined {
+  files: MercurialDirectoryEntry[],
+): MercurialDirectoryEntry | undefined {
   for (const name of README_NAMES) {
-    const file = files.find(f => f.basename === name && f.flags !== 'l');
+    const file = files.find(
+      f => f.name === name && f.type === 'file' && !f.symlink,
+    );
     if (file) {
       return file;
     }
@@ -155,19 +128,18 @@ async function readText(
   request: HgwebRequestOptions,
 ): Promise<{ content: string; truncated: boolean }> {
   const what = `the file '${path}' at ${node} of ${source.client.describeRepository(source.repositoryPath)}`;
-  const response = await source.client.getRawFile(
+  const body = await source.client.readFile(
     source.repositoryPath,
     node,
     path,
     request,
   );
-  if (!response.ok) {
-    return source.client.throwForStatus(response, what);
+  if (!body) {
+    throw new NotFoundError(
+      `${what} cannot be read by URL from the Mercurial server ${source.client.host}`,
+    );
   }
-  const bytes = await readAtMost(
-    source.client.bodyStream(response, what),
-    README_MAX_BYTES,
-  );
+  const bytes = await readAtMost(body, README_MAX_BYTES);
   const truncated = bytes.length > README_MAX_BYTES;
   return {
     content: new TextDecoder('utf-8').decode(cutUtf8(bytes, README_MAX_BYTES)),
@@ -192,8 +164,7 @@ async function loadReadme(
     const files = await listFiles(source, node, directory, request);
     const readme = files && findReadme(files);
     if (readme) {
-      // `abspath` is the path in the repository, without a leading `/`.
-      const path = readme.abspath.replace(/^\/+/, '');
+      const path = directory ? `${directory}/${readme.name}` : readme.name;
       return {
         path,
         directory,

@@ -158,7 +158,7 @@ describe('MercurialHistoryService.resolveSource', () => {
     ],
     [
       'page',
-      'backstage.io/source-location is not an hgweb repository or directory URL',
+      'backstage.io/source-location is not a repository, directory or file URL of the server',
     ],
     [
       'garbage',

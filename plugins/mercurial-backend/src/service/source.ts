@@ -17,7 +17,6 @@
 import {
   MercurialIntegration,
   MercurialIntegrations,
-  parseMercurialUrl,
 } from '@backstage-mercurial/integration';
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import {
@@ -28,7 +27,7 @@ import {
 } from '@backstage/catalog-model';
 import { NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { HgwebServerClient } from '@backstage-mercurial/integration-node';
+import { MercurialServerClient } from '@backstage-mercurial/integration-node';
 import { MercurialSource, SourceFields } from './types';
 
 /**
@@ -43,7 +42,7 @@ export async function resolveMercurialSource(
   deps: {
     catalog: CatalogService;
     integrations: MercurialIntegrations;
-    client: (integration: MercurialIntegration) => HgwebServerClient;
+    client: (integration: MercurialIntegration) => MercurialServerClient;
   },
 ): Promise<MercurialSource> {
   const requested = stringifyEntityRef(ref);
@@ -82,15 +81,18 @@ export async function resolveMercurialSource(
       `${ANNOTATION_SOURCE_LOCATION} is not under any integrations.mercurial baseUrl`,
     );
   }
+  const client = deps.client(integration);
   let parsed;
   try {
-    parsed = parseMercurialUrl(target, integration.config);
+    parsed = await client.parseUrl(target);
   } catch (e) {
+    if ((e as Error)?.name !== 'InputError') {
+      throw e;
+    }
     throw noSource(
-      `${ANNOTATION_SOURCE_LOCATION} is not an hgweb repository or directory URL: ${(e as Error).message}`,
+      `${ANNOTATION_SOURCE_LOCATION} is not a repository, directory or file URL of the server: ${(e as Error).message}`,
     );
   }
-  const client = deps.client(integration);
   return {
     entityRef,
     integration,

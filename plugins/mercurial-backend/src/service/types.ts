@@ -17,7 +17,7 @@
 import { MercurialIntegration } from '@backstage-mercurial/integration';
 import {
   HgwebRepositoryState,
-  HgwebServerClient,
+  MercurialServerClient,
 } from '@backstage-mercurial/integration-node';
 import type {
   MercurialCommit,
@@ -41,7 +41,7 @@ export interface MercurialSource {
   entityRef: string;
   integration: MercurialIntegration;
   /** The shared hgweb client of the source's server. */
-  client: HgwebServerClient;
+  client: MercurialServerClient;
   repositoryPath: string;
   /** `{baseUrl}/{repo}` */
   repositoryUrl: string;
