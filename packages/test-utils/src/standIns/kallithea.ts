@@ -352,7 +352,8 @@ export async function startKallitheaStandIn(
       return undefined;
     }
     const found = await changesets(name, `'${text}'`).catch(() => []);
-    return found[0];
+    // not the working directory's pseudo-node (ffff...)
+    return found[0]?.rev === 2147483647 ? undefined : found[0];
   };
 
   const changesets = async (
