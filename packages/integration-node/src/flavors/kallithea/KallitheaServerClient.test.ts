@@ -29,6 +29,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { getHgAuth } from '../../credentials/hgAuth';
 import { MercurialCredentialsRequest } from '../../credentials/types';
 import { MercurialHgwebClient } from '../../hgweb/MercurialHgwebClient';
 import { NULL_NODE } from '../../hgweb/wire';
@@ -622,6 +623,48 @@ describe('KallitheaServerClient', () => {
     expect(missingArg.message).toMatch(
       /get_repo .*Missing non optional `repoid` arg/,
     );
+  });
+
+  it('lets the hg command line clone a private repository with the user name and password the API key stands for', async () => {
+    const config = {
+      host: k.host,
+      baseUrl: k.baseUrl,
+      flavor: 'kallithea' as const,
+      username: 'admin',
+      password: 'admin-pw',
+      token: ADMIN_KEY,
+    };
+    const auth = getHgAuth(config, { type: 'bearer', token: ADMIN_KEY })!;
+    expect(auth).toMatchObject({ username: 'admin', password: 'admin-pw' });
+    const authArgs = (password: string) => [
+      '--config',
+      `auth.k.prefix=${auth.prefix}`,
+      '--config',
+      `auth.k.username=${auth.username}`,
+      '--config',
+      `auth.k.password=${password}`,
+      '--config',
+      'auth.k.schemes=http',
+    ];
+    const dest = path.join(tmp.path, 'clone');
+    await runHg([
+      'clone',
+      '-q',
+      ...authArgs(auth.password),
+      k.repoUrl('team/private'),
+      dest,
+    ]);
+    expect(await fs.readFile(path.join(dest, 's.txt'), 'utf8')).toBe('s\n');
+    // the API key as the password is refused
+    await expect(
+      runHg([
+        'clone',
+        '-q',
+        ...authArgs(ADMIN_KEY),
+        k.repoUrl('team/private'),
+        `${dest}-key`,
+      ]),
+    ).rejects.toThrow(/authorization failed/);
   });
 
   it('waits for a node', async () => {
