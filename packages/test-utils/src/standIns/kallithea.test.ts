@@ -39,7 +39,9 @@ describe('startKallitheaStandIn', () => {
         commits: [{ files: { 'x.txt': 'x\n' } }],
       },
     );
-    expect(made.nodes).toHaveLength(1);
+    if (made.nodes.length !== 1) {
+      throw new Error('the repository the test made has no commit');
+    }
     k = await startKallitheaStandIn({
       root: path.join(tmp.path, 'repos'),
       users: [

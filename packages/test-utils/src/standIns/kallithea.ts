@@ -170,6 +170,21 @@ interface HgChangeset {
 
 const NULL_NODE = '0'.repeat(40);
 
+/** Python's ordering of two strings. */
+function compare(a: string, b: string): number {
+  if (a === b) {
+    return 0;
+  }
+  return a < b ? -1 : 1;
+}
+
+/** The view of Kallithea's routes below a repository. */
+const VIEWS: Record<string, string> = {
+  raw: 'FilesController:raw',
+  rawfile: 'FilesController:rawfile',
+  archive: 'FilesController:archivefile',
+};
+
 const DEFAULT_WHITELIST = [
   'FilesController:raw',
   'FilesController:archivefile',
@@ -342,20 +357,6 @@ export async function startKallitheaStandIn(
   const hgIn = (name: string, args: string[]) =>
     runHg(['-R', repoDir(name), ...args]);
 
-  /** Resolves a symbol as Kallithea's `revsymbol` does (no revsets). */
-  const resolve = async (
-    name: string,
-    key: string | number,
-  ): Promise<HgChangeset | undefined> => {
-    const text = String(key);
-    if (!text || /['\\]/.test(text)) {
-      return undefined;
-    }
-    const found = await changesets(name, `'${text}'`).catch(() => []);
-    // not the working directory's pseudo-node (ffff...)
-    return found[0]?.rev === 2147483647 ? undefined : found[0];
-  };
-
   const changesets = async (
     name: string,
     revset: string,
@@ -371,6 +372,20 @@ export async function startKallitheaStandIn(
       .split('\n')
       .filter(Boolean)
       .map(line => JSON.parse(line) as HgChangeset);
+  };
+
+  /** Resolves a symbol as Kallithea's `revsymbol` does (no revsets). */
+  const resolve = async (
+    name: string,
+    key: string | number,
+  ): Promise<HgChangeset | undefined> => {
+    const text = String(key);
+    if (!text || /['\\]/.test(text)) {
+      return undefined;
+    }
+    const found = await changesets(name, `'${text}'`).catch(() => []);
+    // not the working directory's pseudo-node (ffff...)
+    return found[0]?.rev === 2147483647 ? undefined : found[0];
   };
 
   const isEmpty = async (name: string) =>
@@ -466,9 +481,7 @@ export async function startKallitheaStandIn(
         list
           .filter(e => !e.closed)
           .map(e => [String(e[key]), String(e.node)] as [string, string])
-          .sort(
-            ([a], [b]) => (a < b ? -1 : a > b ? 1 : 0) * (reverse ? -1 : 1),
-          ),
+          .sort(([a], [b]) => compare(a, b) * (reverse ? -1 : 1)),
       );
     return {
       tags: byName(tags, 'tag', true),
@@ -923,16 +936,7 @@ export async function startKallitheaStandIn(
     rest: string[],
     record: KallitheaStandInRequest,
   ) => {
-    const view =
-      rest[0] === 'raw'
-        ? 'FilesController:raw'
-        : rest[0] === 'rawfile'
-          ? 'FilesController:rawfile'
-          : rest[0] === 'archive'
-            ? 'FilesController:archivefile'
-            : rest.length === 0
-              ? 'SummaryController:index'
-              : undefined;
+    const view = rest.length === 0 ? 'SummaryController:index' : VIEWS[rest[0]];
     if (!view || req.method !== 'GET') {
       sendHtml(
         res,
@@ -944,13 +948,14 @@ export async function startKallitheaStandIn(
     }
     const queryKey = url.searchParams.get('api_key') ?? undefined;
     const bearer = bearerOf(req);
-    record.credential = queryKey
-      ? 'query-api-key'
-      : bearer
-        ? 'bearer'
-        : basicOf(req)
-          ? 'basic'
-          : 'none';
+    record.credential = 'none';
+    if (queryKey) {
+      record.credential = 'query-api-key';
+    } else if (bearer) {
+      record.credential = 'bearer';
+    } else if (basicOf(req)) {
+      record.credential = 'basic';
+    }
     const key = queryKey ?? bearer;
     // HTTP Basic is ignored; a key only counts for whitelisted views.
     const user =
@@ -1115,7 +1120,12 @@ export async function startKallitheaStandIn(
     const cmd = url.searchParams.get('cmd') ?? '';
     const push = cmd === 'unbundle' || cmd === 'pushkey';
     const basic = basicOf(req);
-    record.credential = basic ? 'basic' : bearerOf(req) ? 'bearer' : 'none';
+    record.credential = 'none';
+    if (basic) {
+      record.credential = 'basic';
+    } else if (bearerOf(req)) {
+      record.credential = 'bearer';
+    }
     const user = basic
       ? users.find(
           u => u.username === basic.username && u.password === basic.password,

@@ -434,7 +434,7 @@ export class KallitheaServerClient
       heads,
       bookmarks: Object.entries(names.bookmarks)
         .map(([name, bookmarkNode]) => ({ name, node: bookmarkNode }))
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+        .sort((a, b) => (a.name < b.name ? -1 : Number(a.name > b.name))),
     };
   }
 
