@@ -190,8 +190,9 @@ export const mercurialHgwebClientServiceRef =
         deps: {
           config: coreServices.rootConfig,
           credentials: mercurialCredentialsServiceRef,
+          logger: coreServices.rootLogger,
         },
-        factory: ({ config, credentials }) =>
-          MercurialHgwebClient.fromConfig(config, { credentials }),
+        factory: ({ config, credentials, logger }) =>
+          MercurialHgwebClient.fromConfig(config, { credentials, logger }),
       }),
   });
