@@ -178,6 +178,16 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : 1;
 }
 
+/** The images Kallithea's raw view serves inline as what they are. */
+const IMAGE_TYPES: Record<string, string> = {
+  '.ico': 'image/x-icon',
+  '.png': 'image/png',
+  '.gif': 'image/gif',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.svg': 'image/svg+xml',
+};
+
 /** The view of Kallithea's routes below a repository. */
 const VIEWS: Record<string, string> = {
   raw: 'FilesController:raw',
@@ -1095,13 +1105,24 @@ export async function startKallitheaStandIn(
       return fs.readFile(file);
     });
     const basename = filePath.split('/').pop()!;
+    // FilesController.raw: images inline, other binaries as downloads, the
+    // rest as text/plain (never text/html).
+    const image = IMAGE_TYPES[path.extname(basename).toLowerCase()];
+    let type = 'text/plain; charset=UTF-8';
+    let disposition = view === 'FilesController:raw' ? 'inline' : 'attachment';
+    if (image) {
+      type = image;
+    } else if (data.includes(0)) {
+      type = 'application/octet-stream';
+      disposition = 'attachment';
+    }
     send(
       res,
       record,
       200,
       {
-        'Content-Type': 'text/plain; charset=UTF-8',
-        'Content-Disposition': `${view === 'FilesController:raw' ? 'inline' : 'attachment'}; filename=${basename}`,
+        'Content-Type': type,
+        'Content-Disposition': `${disposition}; filename="${basename}"`,
         'Content-Length': String(data.length),
       },
       data,

@@ -126,6 +126,7 @@ describe('KallitheaServerClient', () => {
                 'README.md': '# App\n',
                 'docs/index.md': 'index\n',
                 'docs/guide/a.md': 'a\n',
+                'logo.bin': Buffer.from([0, 1, 2, 255, 0]),
               },
             },
             {
@@ -290,6 +291,9 @@ describe('KallitheaServerClient', () => {
         await bytes(await client.readFile('team/private', 'tip', 's.txt'))
       ).toString(),
     ).toBe('s\n');
+    expect(
+      await bytes(await client.readFile('team/app', app[0], 'logo.bin')),
+    ).toEqual(Buffer.from([0, 1, 2, 255, 0]));
     const raw = k.requests
       .filter(r => r.path === '/team/private/raw/tip/s.txt')
       .at(-1);
@@ -368,6 +372,7 @@ describe('KallitheaServerClient', () => {
         'README.md',
         'docs/guide/a.md',
         'docs/index.md',
+        'logo.bin',
         'src/main.ts',
       ]
         .map(e => prefix + e)
@@ -401,6 +406,7 @@ describe('KallitheaServerClient', () => {
       { name: 'docs', type: 'directory' },
       { name: 'src', type: 'directory' },
       { name: 'README.md', type: 'file' },
+      { name: 'logo.bin', type: 'file' },
     ]);
     expect(await client.listDirectory('team/app', app[1], 'docs')).toEqual([
       { name: 'guide', type: 'directory' },
