@@ -88,3 +88,11 @@ export type {
   HgwebWsgiServerOptions,
 } from './wsgiServer';
 export { mockAuthWithActorsFactory } from './mockAuth';
+export { startKallitheaStandIn } from './standIns/kallithea';
+export type {
+  KallitheaStandIn,
+  KallitheaStandInOptions,
+  KallitheaStandInRepository,
+  KallitheaStandInRequest,
+  KallitheaStandInUser,
+} from './standIns/kallithea';

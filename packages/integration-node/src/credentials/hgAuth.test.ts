@@ -72,6 +72,32 @@ describe('getHgAuth', () => {
     });
   });
 
+  it('gives a kallithea entry its user name and password for the API key, not for a person', () => {
+    const kallithea = {
+      ...base,
+      flavor: 'kallithea' as const,
+      username: 'svc',
+      password: 'pw',
+      token: 'key',
+    };
+    const key = { type: 'bearer' as const, token: 'key' };
+    expect(getHgAuth(kallithea, key)).toEqual({
+      prefix: base.baseUrl,
+      username: 'svc',
+      password: 'pw',
+    });
+    expect(getHgAuth({ ...kallithea, readAs: 'caller' }, key)).toEqual({
+      prefix: base.baseUrl,
+      username: 'svc',
+      password: 'key',
+    });
+    expect(getHgAuth({ ...kallithea, password: undefined }, key)).toEqual({
+      prefix: base.baseUrl,
+      username: 'svc',
+      password: 'key',
+    });
+  });
+
   it('gives nothing without credentials, even when the config has static ones', () => {
     expect(getHgAuth(base, undefined)).toBeUndefined();
     expect(

@@ -32,8 +32,10 @@ const DEFAULT_TOKEN_USERNAME = 'token';
  * The hg client cannot send a bearer header, so a token travels as the Basic
  * password of the credentials' own `username` (an OAuth 2.0 token: `oauth2`
  * unless configured), else the integration's `username`, else the user
- * `token`, which is what Heptapod, RhodeCode and Kallithea accept for
- * personal access tokens.
+ * `token`, which is what Heptapod and RhodeCode accept for personal access
+ * tokens. Kallithea's hg over HTTP takes no API key: for a `kallithea` entry
+ * the API key the service gives stands for the entry's `username` and
+ * `password` (unless the entry reads as the caller).
  *
  * @param config - the integration
  * @param credentials - from the credentials service; `undefined` gives no
@@ -47,6 +49,21 @@ export function getHgAuth(
 ): HgAuth | undefined {
   if (!credentials) {
     return undefined;
+  }
+  if (
+    credentials.type === 'bearer' &&
+    config.flavor === 'kallithea' &&
+    config.username &&
+    config.password &&
+    config.readAs !== 'caller'
+  ) {
+    // Kallithea's hg over HTTP refuses API keys: the entry's own user name
+    // and password (never for a person's credentials, `readAs: caller`).
+    return {
+      prefix: config.baseUrl,
+      username: config.username,
+      password: config.password,
+    };
   }
   if (credentials.type === 'bearer') {
     return {

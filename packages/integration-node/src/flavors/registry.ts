@@ -19,6 +19,7 @@ import type {
   MercurialIntegration,
 } from '@backstage-mercurial/integration';
 import { HgwebServerClient } from '../hgweb/HgwebServerClient';
+import { KallitheaServerClient } from './kallithea/KallitheaServerClient';
 import type { HgwebClientShared } from './transport';
 import type { MercurialServerClient } from './types';
 
@@ -37,9 +38,8 @@ const FACTORIES: Record<MercurialFlavor, MercurialServerClientFactory> = {
   heptapod: () => {
     throw new Error('The heptapod flavor is not there yet');
   },
-  kallithea: () => {
-    throw new Error('The kallithea flavor is not there yet');
-  },
+  kallithea: (integration, shared) =>
+    new KallitheaServerClient(integration, shared),
 };
 
 /** The server client of an integration, by its flavor. */

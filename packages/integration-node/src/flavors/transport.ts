@@ -24,7 +24,10 @@ import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ServiceUnavailableError } from '@backstage/errors';
-import type { AuditorService } from '@backstage/backend-plugin-api';
+import type {
+  AuditorService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
 import type pLimit from 'p-limit';
 import type {
   MercurialCredentialsPurpose,
@@ -97,6 +100,8 @@ export interface HgwebClientShared {
   retryDelayMs: number;
   /** Called for every HTTP request sent. */
   onRequest(): void;
+  /** Where a flavor's client says what an operator should know (once). */
+  logger?: LoggerService;
 }
 
 const MAX_REDIRECTS = 5;
@@ -409,20 +414,22 @@ export class MercurialHttpTransport {
         }
       }
       let response: Response;
+      // Built before counting and sending: a body function may refuse the
+      // credentials it got (its error is thrown as is).
+      const body =
+        options.json !== undefined
+          ? JSON.stringify(
+              typeof options.json === 'function'
+                ? options.json(sent)
+                : options.json,
+            )
+          : undefined;
+      if (body !== undefined) {
+        headers['Content-Type'] = 'application/json';
+      }
       this.requests++;
       this.shared.onRequest();
       try {
-        const body =
-          options.json !== undefined
-            ? JSON.stringify(
-                typeof options.json === 'function'
-                  ? options.json(sent)
-                  : options.json,
-              )
-            : undefined;
-        if (body !== undefined) {
-          headers['Content-Type'] = 'application/json';
-        }
         response = await fetch(current, {
           method: options.method ?? 'GET',
           headers,

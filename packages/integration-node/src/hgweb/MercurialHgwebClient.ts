@@ -72,6 +72,8 @@ export class MercurialHgwebClient {
     integrations?: MercurialIntegrations;
     credentials?: MercurialCredentialsService;
     retryDelayMs?: number;
+    /** Where the flavors' clients warn (e.g. Kallithea's disabled downloads). */
+    logger?: LoggerService;
   }): MercurialHgwebClient {
     return new MercurialHgwebClient(
       options.credentials ??
@@ -80,6 +82,7 @@ export class MercurialHgwebClient {
         ),
       options.integrations,
       options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS,
+      options.logger,
     );
   }
 
@@ -102,6 +105,7 @@ export class MercurialHgwebClient {
         DefaultMercurialCredentialsService.fromConfig(config, {
           logger: options.logger,
         }),
+      logger: options.logger,
     });
   }
 
@@ -113,6 +117,7 @@ export class MercurialHgwebClient {
     readonly credentials: MercurialCredentialsService,
     private readonly integrations: MercurialIntegrations | undefined,
     private readonly retryDelayMs: number,
+    private readonly logger?: LoggerService,
   ) {}
 
   /** The number of HTTP requests sent to every server so far. */
@@ -134,6 +139,7 @@ export class MercurialHgwebClient {
         onRequest: () => {
           this.requests++;
         },
+        logger: this.logger,
       });
       this.clients.set(integration, client);
     }
@@ -184,8 +190,9 @@ export const mercurialHgwebClientServiceRef =
         deps: {
           config: coreServices.rootConfig,
           credentials: mercurialCredentialsServiceRef,
+          logger: coreServices.rootLogger,
         },
-        factory: ({ config, credentials }) =>
-          MercurialHgwebClient.fromConfig(config, { credentials }),
+        factory: ({ config, credentials, logger }) =>
+          MercurialHgwebClient.fromConfig(config, { credentials, logger }),
       }),
   });
