@@ -18,6 +18,7 @@ import type { MercurialFlavor } from '@backstage-mercurial/integration';
 import {
   HgRepositorySpec,
   startHgServer,
+  startKallitheaStandIn,
 } from '@backstage-mercurial/test-utils';
 
 /**
@@ -79,5 +80,54 @@ const hgweb: FlavorSetup = {
   },
 };
 
+/**
+ * Kallithea 0.7.0 (a stand-in: packages/test-utils/src/standIns/kallithea.ts)
+ * with downloads on, as an adopter who wants TechDocs sets them; Backstage's
+ * user is an administrator (create_repo), its API key from the entry's token.
+ */
+const kallithea: FlavorSetup = {
+  flavor: 'kallithea',
+  async start({ root, repositories }) {
+    const server = await startKallitheaStandIn({
+      root,
+      users: [
+        {
+          username: 'backstage',
+          password: 'backstage-password',
+          apiKey: 'b'.repeat(40),
+          admin: true,
+        },
+      ],
+      repositories: Object.entries(repositories).map(([name, spec]) => ({
+        name,
+        private: true,
+        enableDownloads: true,
+        commits: spec.commits,
+      })),
+    });
+    const repositoryUrl = (repo: string) => `${server.baseUrl}/${repo}`;
+    return {
+      host: server.host,
+      integration: {
+        host: server.host,
+        baseUrl: server.baseUrl,
+        flavor: 'kallithea',
+        username: 'backstage',
+        password: 'backstage-password',
+        token: 'b'.repeat(40),
+      },
+      repositoryDir: repo => server.repoDir(repo),
+      repositoryUrl,
+      fileUrl: (repo, file) => `${repositoryUrl(repo)}/files/default/${file}`,
+      directoryUrl: (repo, dir = '') =>
+        `${repositoryUrl(repo)}/files/default/${dir ? `${dir}/` : ''}`,
+      // No web editor: the file's page (the same as its browse URL).
+      editUrl: () => undefined,
+      changesetUrl: (repo, node) => `${repositoryUrl(repo)}/changeset/${node}`,
+      stop: () => server.stop(),
+    };
+  },
+};
+
 /** The flavors every scenario of flavors.test.ts runs against. */
-export const FLAVOR_SERVERS: FlavorSetup[] = [hgweb];
+export const FLAVOR_SERVERS: FlavorSetup[] = [hgweb, kallithea];
