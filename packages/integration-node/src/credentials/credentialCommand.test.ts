@@ -43,14 +43,16 @@ const fs = require('node:fs');
 let input = '';
 process.stdin.on('data', c => (input += c));
 process.stdin.on('end', () => {
-  fs.appendFileSync(${JSON.stringify(options.log)}, JSON.stringify({ argv: process.argv.slice(2), input: JSON.parse(input) }) + '\\n');
+  input = JSON.parse(input);
+  fs.appendFileSync(${JSON.stringify(options.log)}, JSON.stringify({ argv: process.argv.slice(2), input }) + '\\n');
   const n = fs.readFileSync(${JSON.stringify(options.log)}, 'utf8').trim().split('\\n').length;
   setTimeout(() => {
     const lifetime = ${options.lifetimeMs ?? 60_000};
     process.stdout.write(${
       options.print ??
       `JSON.stringify({
-      token: 'tok-SECRET-' + n,
+      // The person's name too: two concurrent runs may count the same n.
+      token: 'tok-SECRET-' + n + (input.onBehalfOf ? '-' + JSON.stringify(input.onBehalfOf).replace(/\\W+/g, '') : ''),
       ...(lifetime && { expiresAt: new Date(Date.now() + lifetime).toISOString() }),
     })`
     });
