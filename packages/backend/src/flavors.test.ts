@@ -434,6 +434,43 @@ describe.each(FLAVOR_SERVERS.map(f => [f.flavor, f] as const))(
       expect(output?.remoteUrl).toBe(server.repositoryUrl('team/made'));
     });
 
+    it('publish:hg refuses a repository that has changesets and leaves it as it was', async () => {
+      await entityByName('template', 'flavored-publish');
+      const created = await get('/api/scaffolder/v2/tasks', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          templateRef: 'template:default/flavored-publish',
+          values: {
+            skeletonUrl: server.directoryUrl(SERVICE, 'skeleton'),
+            repoUrl: `${server.host}?owner=team&repo=service`,
+          },
+        }),
+      });
+      const { id } = (await created.json()) as { id: string };
+      const task = await eventually('the task to end', async () => {
+        const body = (await (
+          await get(`/api/scaffolder/v2/tasks/${id}`)
+        ).json()) as { status: string };
+        return ['completed', 'failed'].includes(body.status) ? body : undefined;
+      });
+      expect(task.status).toBe('failed');
+      const events = await (
+        await get(`/api/scaffolder/v2/tasks/${id}/events`)
+      ).text();
+      expect(events).toContain(
+        `Cannot publish to ${server.repositoryUrl(SERVICE)}: the repository already has changesets (tip ${serviceNodes[0]})`,
+      );
+      const log = await runHg([
+        'log',
+        '-T',
+        '{node}\\n',
+        '-R',
+        server.repositoryDir(SERVICE),
+      ]);
+      expect(log.trim().split('\n')).toEqual(serviceNodes);
+    });
+
     it('runs discovery again without changes and keeps the same locations', async () => {
       await entityByName('component', 'flavored-service');
       const before = await get('/api/catalog/entities?filter=kind=location');

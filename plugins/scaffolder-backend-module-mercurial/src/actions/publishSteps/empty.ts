@@ -23,7 +23,7 @@ import {
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { isRepositoryNotFound } from '../locations';
-import { PublishTarget } from './target';
+import { notCreatableMessage, PublishTarget } from './target';
 
 /**
  * Step 2 of publish:hg: the target must be an empty repository; a missing
@@ -61,12 +61,7 @@ export async function ensureEmptyRepository(options: {
     return undefined;
   }
   if (!target.create) {
-    const { host, readAs } = target.integration.config;
-    throw new InputError(
-      readAs === 'caller'
-        ? `Cannot publish to ${remoteUrl}: the repository does not exist, and it cannot be created over HTTP; create it on the server first (the integration for ${host} has readAs: caller, so publish:hg pushes over HTTP(S) as the task's initiator and does not use its 'ssh' or 'localRoot')`
-        : `Cannot publish to ${remoteUrl}: the repository does not exist, and it cannot be created over HTTP; create it on the server first, or give the integration for ${host} an 'ssh' or 'localRoot'`,
-    );
+    throw new InputError(notCreatableMessage(target));
   }
   logger.info(`Creating repository ${remoteUrl}`);
   return target.create();

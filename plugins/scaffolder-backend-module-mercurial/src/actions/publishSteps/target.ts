@@ -22,6 +22,7 @@ import {
   hgCommands,
   HgRunner,
   MercurialCredentialsService,
+  MercurialHgwebClient,
   runHgCommand,
 } from '@backstage-mercurial/integration-node';
 import { InputError } from '@backstage/errors';
@@ -67,6 +68,8 @@ export function resolvePublishTarget(
     repositoryPath: string;
     runner: HgRunner;
     credentials: MercurialCredentialsService;
+    /** Creates repositories through the server's API, where its flavor has one. */
+    hgweb: MercurialHgwebClient;
     signal?: AbortSignal;
   } & CredentialsOnBehalf,
 ): PublishTarget {
@@ -127,12 +130,29 @@ function httpTarget(
   base: Pick<PublishTarget, 'integration' | 'repositoryPath' | 'remoteUrl'>,
   options: {
     credentials: MercurialCredentialsService;
+    hgweb: MercurialHgwebClient;
     signal?: AbortSignal;
   } & CredentialsOnBehalf,
 ): PublishTarget {
   const { credentials, signal, onBehalfOf, auditor } = options;
+  const client = options.hgweb.forIntegration(base.integration);
   return {
     ...base,
+    // A hosted flavor (Heptapod, Kallithea) creates it through its API, as
+    // the task's initiator with readAs: caller; hgweb has no such API
+    // (createRepository answers false) and needs an 'ssh' or 'localRoot'.
+    create: async () => {
+      const created = await client.createRepository(
+        { repositoryPath: base.repositoryPath, visibility: 'private' },
+        { purpose: 'write', onBehalfOf, auditor, signal },
+      );
+      if (!created) {
+        throw new InputError(notCreatableMessage(base));
+      }
+      // The API cannot remove it again; an empty repository is fine to
+      // push into on the next try.
+      return undefined;
+    },
     location: base.remoteUrl,
     onBehalfOf: onBehalfOf?.userEntityRef,
     runOptions: async purpose => ({
@@ -147,4 +167,14 @@ function httpTarget(
       signal,
     }),
   };
+}
+
+/** Why publish:hg cannot create a missing repository on an hgweb server over HTTP. */
+export function notCreatableMessage(
+  target: Pick<PublishTarget, 'integration' | 'remoteUrl'>,
+): string {
+  const { host, readAs } = target.integration.config;
+  return readAs === 'caller'
+    ? `Cannot publish to ${target.remoteUrl}: the repository does not exist, and it cannot be created over HTTP; create it on the server first (the integration for ${host} has readAs: caller, so publish:hg pushes over HTTP(S) as the task's initiator and does not use its 'ssh' or 'localRoot')`
+    : `Cannot publish to ${target.remoteUrl}: the repository does not exist, and it cannot be created over HTTP; create it on the server first, or give the integration for ${host} an 'ssh' or 'localRoot'`;
 }
