@@ -96,3 +96,10 @@ export type {
   KallitheaStandInRequest,
   KallitheaStandInUser,
 } from './standIns/kallithea';
+export { startHeptapodStandIn } from './standIns/heptapod';
+export type {
+  HeptapodStandIn,
+  HeptapodStandInOptions,
+  HeptapodStandInProject,
+  HeptapodStandInRequest,
+} from './standIns/heptapod';

@@ -17,6 +17,7 @@
 import type { MercurialFlavor } from '@backstage-mercurial/integration';
 import {
   HgRepositorySpec,
+  startHeptapodStandIn,
   startHgServer,
   startKallitheaStandIn,
 } from '@backstage-mercurial/test-utils';
@@ -129,5 +130,53 @@ const kallithea: FlavorSetup = {
   },
 };
 
+/**
+ * Heptapod (a stand-in: packages/test-utils/src/standIns/heptapod.ts) with
+ * private projects, one of them archived and one a Git project, which
+ * discovery leaves out; Backstage's access token from the entry's token.
+ */
+const heptapod: FlavorSetup = {
+  flavor: 'heptapod',
+  async start({ root, repositories }) {
+    const token = 'glpat-backstage-token';
+    const server = await startHeptapodStandIn({
+      root,
+      tokens: [token],
+      // small pages: discovery and directory listings follow X-Next-Page
+      defaultPerPage: 2,
+      projects: [
+        ...Object.entries(repositories).map(([projectPath, spec]) => ({
+          path: projectPath,
+          commits: spec.commits,
+        })),
+        {
+          path: 'team/archived',
+          archived: true,
+          commits: repositories['team/service'].commits,
+        },
+        { path: 'team/git-project', vcsType: 'git' as const },
+      ],
+    });
+    const project = (repo: string) => `${server.baseUrl}/${repo}`;
+    return {
+      host: server.host,
+      integration: {
+        host: server.host,
+        baseUrl: server.baseUrl,
+        flavor: 'heptapod',
+        token,
+      },
+      repositoryDir: repo => server.repoDir(repo),
+      repositoryUrl: project,
+      fileUrl: (repo, file) => `${project(repo)}/-/blob/branch/default/${file}`,
+      directoryUrl: (repo, dir = '') =>
+        `${project(repo)}/-/tree/branch/default/${dir ? `${dir}/` : ''}`,
+      editUrl: (repo, file) => `${project(repo)}/-/edit/branch/default/${file}`,
+      changesetUrl: (repo, node) => `${project(repo)}/-/commit/${node}`,
+      stop: () => server.stop(),
+    };
+  },
+};
+
 /** The flavors every scenario of flavors.test.ts runs against. */
-export const FLAVOR_SERVERS: FlavorSetup[] = [hgweb, kallithea];
+export const FLAVOR_SERVERS: FlavorSetup[] = [hgweb, heptapod, kallithea];

@@ -18,6 +18,7 @@ import type {
   MercurialFlavor,
   MercurialIntegration,
 } from '@backstage-mercurial/integration';
+import { HeptapodServerClient } from './heptapod/HeptapodServerClient';
 import { HgwebServerClient } from '../hgweb/HgwebServerClient';
 import { KallitheaServerClient } from './kallithea/KallitheaServerClient';
 import type { HgwebClientShared } from './transport';
@@ -35,9 +36,8 @@ export type MercurialServerClientFactory = (
  */
 const FACTORIES: Record<MercurialFlavor, MercurialServerClientFactory> = {
   hgweb: (integration, shared) => new HgwebServerClient(integration, shared),
-  heptapod: () => {
-    throw new Error('The heptapod flavor is not there yet');
-  },
+  heptapod: (integration, shared) =>
+    new HeptapodServerClient(integration, shared),
   kallithea: (integration, shared) =>
     new KallitheaServerClient(integration, shared),
 };

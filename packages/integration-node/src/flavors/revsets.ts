@@ -56,4 +56,3 @@ export function historyRevset(
     ...(path ? [`file(${quoteRevsetString(`path:${path}`)})`] : []),
   ].join(' and ');
 }
-

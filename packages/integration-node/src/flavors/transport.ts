@@ -36,7 +36,11 @@ import type {
 } from '../credentials/types';
 import { redactUrl } from '../redact';
 import { requestCredentials } from '../audit';
-import { hgwebStatusError, MercurialServerError, readHgwebErrorText } from '../hgweb/errors';
+import {
+  hgwebStatusError,
+  MercurialServerError,
+  readHgwebErrorText,
+} from '../hgweb/errors';
 /**
  * Options of one request to an hgweb server.
  *
@@ -457,4 +461,5 @@ export class MercurialHttpTransport {
     throw new MercurialServerError(
       `Too many redirects from the Mercurial server ${this.host} for ${redactUrl(url)}`,
     );
-  }}
+  }
+}

@@ -160,7 +160,10 @@ export interface MercurialServerClient {
    * @throws InputError when it is not one of the flavor's file, directory
    *   or repository URLs
    */
-  parseUrl(url: string, options?: MercurialRequestOptions): Promise<MercurialUrl>;
+  parseUrl(
+    url: string,
+    options?: MercurialRequestOptions,
+  ): Promise<MercurialUrl>;
 
   /**
    * Resolves a revision (as the flavor's URLs write it, or `default`, or a

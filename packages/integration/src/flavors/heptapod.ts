@@ -23,7 +23,11 @@ import {
   parseHeptapodUrl,
   splitHeptapodRef,
 } from '../heptapod/urls';
-import type { MercurialLocation, MercurialUrl, MercurialUrlKind } from '../urls';
+import type {
+  MercurialLocation,
+  MercurialUrl,
+  MercurialUrlKind,
+} from '../urls';
 import { encodePath } from './paths';
 import type { MercurialWebUrls } from './types';
 
@@ -74,7 +78,9 @@ function guessSplit(refAndPath: string) {
 export function parseHeptapodMercurialUrl(
   url: string,
   config: MercurialIntegrationConfig,
-  split: (refAndPath: string) => ReturnType<typeof splitHeptapodRef> = guessSplit,
+  split: (
+    refAndPath: string,
+  ) => ReturnType<typeof splitHeptapodRef> = guessSplit,
 ): MercurialUrl {
   const parsed = parseHeptapodUrl(url, config.baseUrl);
   if (parsed.kind === 'project') {
@@ -146,8 +152,13 @@ export const HEPTAPOD_WEB_URLS: MercurialWebUrls = {
       kind: 'project',
     });
   },
+  // A directory's page ends with `/`, as Backstage's GitLab source locations
+  // do: TechDocs resolves `dir:.` against it, and without the slash `.`
+  // would cut the last segment of the ref (`branch/default` -> `branch/`).
   browseUrl: (config, location) =>
-    pageUrl(config, location.directory ? 'tree' : 'blob', location),
+    location.directory
+      ? `${pageUrl(config, 'tree', location).replace(/\/+$/, '')}/`
+      : pageUrl(config, 'blob', location),
   rawFileUrl: (config, location) => pageUrl(config, 'raw', location),
   rawDirectoryUrl: (config, location) => `${pageUrl(config, 'raw', location)}/`,
   editUrl: (config, location) => pageUrl(config, 'edit', location),

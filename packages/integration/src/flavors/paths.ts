@@ -26,8 +26,5 @@ export function encodePath(path: string): string {
 /** The path of `url` below `baseUrl`, split into decoded segments. */
 export function segmentsBelow(url: URL, baseUrl: string): string[] {
   const basePath = new URL(baseUrl).pathname.replace(/\/+$/, '');
-  return url.pathname
-    .slice(basePath.length)
-    .split('/')
-    .filter(Boolean);
+  return url.pathname.slice(basePath.length).split('/').filter(Boolean);
 }
