@@ -143,7 +143,7 @@ const heptapod: FlavorSetup = {
       root,
       tokens: [token],
       // small pages: discovery and directory listings follow X-Next-Page
-      defaultPerPage: 2,
+      maxPerPage: 2,
       projects: [
         ...Object.entries(repositories).map(([projectPath, spec]) => ({
           path: projectPath,

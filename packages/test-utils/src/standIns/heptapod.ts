@@ -57,8 +57,11 @@ export interface HeptapodStandInOptions {
   projects?: HeptapodStandInProject[];
   /** Where the repositories live; default a temporary directory. */
   root?: string;
-  /** Items per page when a request names no `per_page` (GitLab: 20). */
-  defaultPerPage?: number;
+  /**
+   * The most items a page holds, whatever `per_page` asks (GitLab: 100); a
+   * small one makes clients follow `X-Next-Page`.
+   */
+  maxPerPage?: number;
 }
 
 /**
@@ -176,7 +179,7 @@ export async function startHeptapodStandIn(
   await fs.mkdir(rootDir, { recursive: true });
   const root = await fs.realpath(rootDir);
   const repoDir = (p: string) => path.join(root, ...p.split('/'));
-  const defaultPerPage = options.defaultPerPage ?? 20;
+  const maxPerPage = options.maxPerPage ?? 100;
 
   const projects = new Map<string, ProjectState>();
   const groups = new Map<string, GroupState>();
@@ -328,8 +331,9 @@ export async function startHeptapodStandIn(
     query: URLSearchParams,
   ): { body: T[]; headers: Record<string, string> } => {
     const perPage = Math.min(
-      100,
-      Math.max(1, Number(query.get('per_page')) || defaultPerPage),
+      maxPerPage,
+      // GitLab's default page size is 20
+      Math.max(1, Number(query.get('per_page')) || 20),
     );
     const page = Math.max(1, Number(query.get('page')) || 1);
     const totalPages = Math.max(1, Math.ceil(items.length / perPage));
@@ -532,10 +536,10 @@ export async function startHeptapodStandIn(
           entries.set(entry, i < parts.length ? 'tree' : 'blob');
         }
       }
+      // GitLab lists directories first, each kind by name
+      const rank = (type: string) => (type === 'tree' ? 0 : 1);
       const list = [...entries]
-        .sort(([a, ta], [b, tb]) =>
-          ta === tb ? (a < b ? -1 : 1) : ta === 'tree' ? -1 : 1,
-        )
+        .sort(([a, ta], [b, tb]) => rank(ta) - rank(tb) || (a < b ? -1 : 1))
         .map(([entry, type]) => ({
           id: createHash('sha1').update(`${cs.node}:${entry}`).digest('hex'),
           name: entry.split('/').pop(),

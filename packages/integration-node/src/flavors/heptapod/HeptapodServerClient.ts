@@ -261,29 +261,47 @@ export class HeptapodServerClient
     return names;
   }
 
+  /**
+   * Commits of a ref, newest first: at least `count` of them when there are
+   * (following `X-Next-Page`, as GitLab caps a page at 100); undefined when
+   * the ref is unknown.
+   */
   private async commits(
     repositoryPath: string,
-    query: { ref: string; path?: string; perPage: number },
+    query: { ref: string; path?: string; count: number },
     what: string,
     options: Options,
   ): Promise<HeptapodCommit[] | undefined> {
     const project = await this.project(repositoryPath, options);
-    const url = new URL(this.projectUrl(project, '/repository/commits'));
-    url.searchParams.set('ref_name', query.ref);
-    if (query.path) {
-      url.searchParams.set('path', query.path);
+    const all: HeptapodCommit[] = [];
+    let page = '1';
+    for (;;) {
+      const url = new URL(this.projectUrl(project, '/repository/commits'));
+      url.searchParams.set('ref_name', query.ref);
+      if (query.path) {
+        url.searchParams.set('path', query.path);
+      }
+      // the same page size on every page, or the pages would not line up
+      url.searchParams.set('per_page', String(Math.min(PER_PAGE, query.count)));
+      if (page !== '1') {
+        url.searchParams.set('page', page);
+      }
+      const response = await this.fetch(url.toString(), options);
+      if (response.status === 404) {
+        // GitLab's answer to a ref it does not know
+        await response.body?.cancel();
+        return undefined;
+      }
+      if (!response.ok) {
+        return this.throwForStatus(response, what);
+      }
+      all.push(...((await response.json()) as HeptapodCommit[]));
+      const next = response.headers.get('x-next-page');
+      if (all.length >= query.count || !next || next === page) {
+        return all;
+      }
+      page = next;
     }
-    url.searchParams.set('per_page', String(query.perPage));
-    const response = await this.fetch(url.toString(), options);
-    if (response.status === 404) {
-      // GitLab's answer to a ref it does not know
-      await response.body?.cancel();
-      return undefined;
-    }
-    if (!response.ok) {
-      return this.throwForStatus(response, what);
-    }
-    return (await response.json()) as HeptapodCommit[];
   }
 
   private nodeOf(commit: HeptapodCommit, what: string): string {
@@ -310,7 +328,7 @@ export class HeptapodServerClient
     const what = `revision '${key}' of ${repositoryPath}`;
     const found = await this.commits(
       repositoryPath,
-      { ref, perPage: 1 },
+      { ref, count: 1 },
       what,
       options,
     );
@@ -442,7 +460,7 @@ export class HeptapodServerClient
         {
           ref: before ?? node,
           path: path || undefined,
-          perPage: limit + (before ? 1 : 0),
+          count: limit + (before ? 1 : 0),
         },
         what,
         options,
