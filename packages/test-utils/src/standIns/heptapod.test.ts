@@ -15,6 +15,7 @@
  */
 
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { runHg } from '../hg';
 import { createTempDir } from '../tempDir';
@@ -160,6 +161,28 @@ describe('startHeptapodStandIn', () => {
       expect(
         await runHg(['-R', path.join(dir.path, 'ok'), 'log', '-T', '{node}']),
       ).toBe(node);
+
+      // a topic pushed stays a draft and is listed as topic/{branch}/{topic}
+      const ok = path.join(dir.path, 'ok');
+      const topic = ['--config', 'extensions.topic=', '-R', ok];
+      await runHg([...topic, 'topics', 'my-topic']);
+      await fs.writeFile(path.join(ok, 'new.txt'), 'new\n');
+      await runHg([...topic, 'commit', '-qAm', 'On a topic', '-u', 'T <t@x>']);
+      await runHg([...topic, 'push', '-q', url.toString()]);
+      const project = await (await api('/projects/group%2Fproject')).json();
+      const branches = await (
+        await api(`/projects/${project.id}/repository/branches`)
+      ).json();
+      expect(branches.map((b: { name: string }) => b.name).sort()).toEqual([
+        'branch/default',
+        'topic/default/my-topic',
+      ]);
+      // the branch's head is not the topic's draft
+      expect(
+        branches.find((b: { name: string }) => b.name === 'branch/default')
+          .commit.hg_id,
+      ).toBe(node);
+
       url.password = 'wrong';
       await expect(
         runHg(['clone', '-q', url.toString(), path.join(dir.path, 'no')]),

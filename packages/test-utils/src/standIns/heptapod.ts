@@ -215,13 +215,20 @@ export async function startHeptapodStandIn(
     addGroups(spec.path);
   }
 
-  const hg = await startHgServer({ root, allowPush: true, allowArchive: true });
+  // Non-publishing, as Heptapod is for topics: pushed drafts keep their topic.
+  const hg = await startHgServer({
+    root,
+    allowPush: true,
+    allowArchive: true,
+    webConfig: { phases: { publish: 'False' } },
+  });
   const requests: HeptapodStandInRequest[] = [];
 
   // --- hg ----------------------------------------------------------------------
 
+  // hg-evolve's topic extension (Debian's mercurial-evolve), for topic refs
   const hgIn = (p: string, args: string[]) =>
-    runHg(['-R', repoDir(p), ...args]);
+    runHg(['-R', repoDir(p), '--config', 'extensions.topic=', ...args]);
 
   const changesets = async (
     p: string,
@@ -248,8 +255,15 @@ export async function startHeptapodStandIn(
     ref: string,
   ): Promise<Changeset | undefined> => {
     let revset: string;
-    if (ref.startsWith('branch/')) {
-      revset = `max(branch(${revsetString(`literal:${ref.slice(7)}`)}))`;
+    if (ref.startsWith('topic/')) {
+      const rest = ref.slice('topic/'.length);
+      const slash = rest.lastIndexOf('/');
+      const topic = rest.slice(slash + 1);
+      const branch = slash > 0 ? rest.slice(0, slash) : 'default';
+      revset = `max(topic(${revsetString(`literal:${topic}`)}) and branch(${revsetString(`literal:${branch}`)}))`;
+    } else if (ref.startsWith('branch/')) {
+      // a branch's head leaves its topics' drafts out, as Heptapod's does
+      revset = `max(branch(${revsetString(`literal:${ref.slice(7)}`)}) and not topic())`;
     } else if (/^[0-9a-f]{12,40}$/.test(ref)) {
       revset = `id(${revsetString(ref)})`;
       if (ref.length < 40) {
@@ -568,17 +582,47 @@ export async function startHeptapodStandIn(
     }
     if (what[0] === 'branches' && what.length === 1) {
       const branches = JSON.parse(
-        (await hgIn(p, ['branches', '-T', 'json']).catch(() => '')) || '[]',
+        // without the topic extension, which names topic heads branch:topic
+        (await runHg(['-R', repoDir(p), 'branches', '-T', 'json']).catch(
+          () => '',
+        )) || '[]',
       ) as Array<{ branch: string; node: string }>;
       const list = [];
       for (const b of branches) {
-        const [c] = await changesets(p, b.node);
+        const c = await resolveRef(p, `branch/${b.branch}`);
+        if (!c) {
+          continue; // only topics' drafts on it
+        }
         list.push({
           name: `branch/${b.branch}`,
           merged: false,
           protected: false,
           default: b.branch === 'default',
           web_url: `${baseUrl}/${p}/-/tree/branch/${b.branch}`,
+          commit: commitJson(p, c),
+        });
+      }
+      // topics: the draft heads that carry one, as topic/{branch}/{topic}
+      const topics = (
+        await hgIn(p, [
+          'log',
+          '-r',
+          'head() and topic()',
+          '-T',
+          '{branch}\\t{topic}\\t{node}\\n',
+        ]).catch(() => '')
+      )
+        .split('\n')
+        .filter(Boolean)
+        .map(line => line.split('\t'));
+      for (const [branch, topic, topicNode] of topics) {
+        const [c] = await changesets(p, topicNode);
+        list.push({
+          name: `topic/${branch}/${topic}`,
+          merged: false,
+          protected: false,
+          default: false,
+          web_url: `${baseUrl}/${p}/-/tree/topic/${branch}/${topic}`,
           commit: commitJson(p, c),
         });
       }
