@@ -33,6 +33,7 @@ jest.setTimeout(60_000);
 describe('heptapod:merge-request', () => {
   let server: HgTestServer;
   let integrations: MercurialIntegrations;
+  let config: ConfigReader;
 
   beforeAll(async () => {
     server = await startHgServer({
@@ -40,13 +41,12 @@ describe('heptapod:merge-request', () => {
         'team/service': { commits: [{ files: { 'README.md': 'one\n' } }] },
       },
     });
-    integrations = MercurialIntegrations.fromConfig(
-      new ConfigReader({
-        integrations: {
-          mercurial: [{ host: server.host, baseUrl: server.baseUrl }],
-        },
-      }),
-    );
+    config = new ConfigReader({
+      integrations: {
+        mercurial: [{ host: server.host, baseUrl: server.baseUrl }],
+      },
+    });
+    integrations = MercurialIntegrations.fromConfig(config);
   });
   afterAll(async () => {
     await server?.stop();
@@ -59,9 +59,11 @@ describe('heptapod:merge-request', () => {
       input: input as any,
     });
     try {
-      await createHeptapodMergeRequestAction({ integrations, auditor }).handler(
-        ctx,
-      );
+      await createHeptapodMergeRequestAction({
+        integrations,
+        config,
+        auditor,
+      }).handler(ctx);
       return outputs();
     } finally {
       await cleanup();

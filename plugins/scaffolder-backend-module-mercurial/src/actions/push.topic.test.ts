@@ -115,7 +115,7 @@ describe('hg:push with a topic', () => {
         'draft my-topic Add b',
         'draft my-topic Add a',
         // the server's changeset, draft too, is left alone
-        expect.stringMatching(/^draft  /),
+        expect.stringMatching(/^draft {2}/),
       ]);
       // the output is the rewritten changeset, the served tip
       expect(pushed.commitHash).toBe(

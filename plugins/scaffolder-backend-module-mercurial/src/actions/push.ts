@@ -292,7 +292,9 @@ export function createHgPushAction(options: MercurialActionOptions) {
         });
         ctx.output('remoteUrl', remoteUrl);
         ctx.output('commitHash', commitHash);
-        await audit.success({ node: commitHash, branch, topic: input.topic });
+        await audit.success(
+          auditMeta({ node: commitHash, branch, topic: input.topic }),
+        );
       } catch (error) {
         await audit.fail(error);
         throw error;

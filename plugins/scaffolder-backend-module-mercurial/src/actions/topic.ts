@@ -34,18 +34,17 @@ export const TOPIC_CONFIG: Record<string, Record<string, string>> = {
 
 /** Refuses a topic name hg would refuse or misread, before anything runs. */
 export function checkTopicName(name: string): void {
-  const problem =
-    name === ''
-      ? 'it is empty'
-      : name.trim() !== name
-        ? 'it starts or ends with whitespace'
-        : /^\d+$/.test(name)
-          ? 'it is only digits (hg would read it as a revision number)'
-          : name.includes(':')
-            ? "it contains ':'"
-            : /[\r\n\0]/.test(name)
-              ? 'it contains a line break'
-              : undefined;
+  const problems: Array<[boolean, string]> = [
+    [name === '', 'it is empty'],
+    [name.trim() !== name, 'it starts or ends with whitespace'],
+    [
+      /^\d+$/.test(name),
+      'it is only digits (hg would read it as a revision number)',
+    ],
+    [name.includes(':'), "it contains ':'"],
+    [/[\r\n\0]/.test(name), 'it contains a line break'],
+  ];
+  const problem = problems.find(([found]) => found)?.[1];
   if (problem) {
     throw new InputError(
       `Invalid topic name ${JSON.stringify(name)}: ${problem}`,
