@@ -38,6 +38,13 @@ if ! hg_ok; then
 fi
 hg_ok || { echo "Mercurial 5.0 or newer is needed (found: $(hg --version --quiet 2>&1 || echo none))" >&2; exit 1; }
 
+# hg-evolve's topic extension (Debian's mercurial-evolve): hg:push's 'topic' input and its test
+# load it with --config extensions.topic= (Heptapod merge requests come from topics).
+if ! python3 -c 'import hgext3rd.topic' >/dev/null 2>&1; then
+  log "Installing mercurial-evolve (hg topics)"
+  apt_install mercurial-evolve
+fi
+
 # MkDocs: TechDocs builds docs with it (generator runIn: local), in the tests and in the demo.
 if ! command -v mkdocs >/dev/null; then
   log "Installing MkDocs"

@@ -42,6 +42,8 @@ export const MERCURIAL_AUDIT_EVENTS = {
   repositoryPublish: 'mercurial-repository-publish',
   /** `hg:push` pushed changesets (medium). */
   repositoryPush: 'mercurial-repository-push',
+  /** `heptapod:merge-request` opened a merge request (medium). */
+  mergeRequestCreate: 'mercurial-merge-request-create',
   /** Whether a repository exists and has changesets was looked up (low). */
   repositoryLookup: 'mercurial-repository-lookup',
 } as const;

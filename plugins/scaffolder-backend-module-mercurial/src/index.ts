@@ -15,8 +15,8 @@
  */
 
 /**
- * Scaffolder actions for Mercurial: `publish:hg`, `hg:clone`, `hg:commit`
- * and `hg:push`.
+ * Scaffolder actions for Mercurial: `publish:hg`, `hg:clone`, `hg:commit`,
+ * `hg:push` and `heptapod:merge-request`.
  *
  * @packageDocumentation
  */
@@ -26,4 +26,5 @@ export { createPublishMercurialAction } from './actions/publish';
 export { createHgCloneAction } from './actions/clone';
 export { createHgCommitAction } from './actions/commit';
 export { createHgPushAction } from './actions/push';
+export { createHeptapodMergeRequestAction } from './actions/mergeRequest';
 export type { MercurialActionOptions } from './actions/options';

@@ -20,7 +20,7 @@ import { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import { scaffolderModuleMercurial } from './module';
 
 describe('scaffolderModuleMercurial', () => {
-  it('registers the four actions', async () => {
+  it('registers the five actions', async () => {
     const added: TemplateAction<any, any, any>[] = [];
     const backend = await startTestBackend({
       extensionPoints: [
@@ -45,6 +45,7 @@ describe('scaffolderModuleMercurial', () => {
         'hg:clone',
         'hg:commit',
         'hg:push',
+        'heptapod:merge-request',
       ]);
     } finally {
       await backend.stop();

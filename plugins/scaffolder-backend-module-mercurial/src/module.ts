@@ -33,14 +33,15 @@ import { createHgCloneAction } from './actions/clone';
 import { createHgCommitAction } from './actions/commit';
 import { createPublishMercurialAction } from './actions/publish';
 import { createHgPushAction } from './actions/push';
+import { createHeptapodMergeRequestAction } from './actions/mergeRequest';
 
 /**
  * The scaffolder module that registers `publish:hg`, `hg:clone`,
- * `hg:commit` and `hg:push`. Their hg commands get their HTTP(S)
+ * `hg:commit`, `hg:push` and `heptapod:merge-request`. Their hg commands get their HTTP(S)
  * credentials from `mercurialCredentialsServiceRef`, and publish:hg reads
  * the server through `mercurialHgwebClientServiceRef`. It registers the
  * permissions `mercurial.repository.create` (checked by publish:hg) and
- * `mercurial.repository.push` (hg:push) for the task's initiator, and audits
+ * `mercurial.repository.push` (hg:push, heptapod:merge-request) for the task's initiator, and audits
  * publishes and pushes through `coreServices.auditor`.
  *
  * @public
@@ -96,6 +97,7 @@ export const scaffolderModuleMercurial = createBackendModule({
           createHgCloneAction(options),
           createHgCommitAction(options),
           createHgPushAction(options),
+          createHeptapodMergeRequestAction(options),
         );
       },
     });

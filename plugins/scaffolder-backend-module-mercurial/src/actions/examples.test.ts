@@ -21,6 +21,7 @@ import { validate } from 'jsonschema';
 import yaml from 'yaml';
 import { createHgCloneAction } from './clone';
 import { createHgCommitAction } from './commit';
+import { createHeptapodMergeRequestAction } from './mergeRequest';
 import { createPublishMercurialAction } from './publish';
 import { createHgPushAction } from './push';
 
@@ -36,6 +37,7 @@ const actions: TemplateAction<any, any, any>[] = [
   createHgCloneAction(options),
   createHgCommitAction(options),
   createHgPushAction(options),
+  createHeptapodMergeRequestAction(options),
 ];
 
 describe.each(actions.map(a => [a.id, a] as const))('%s', (id, action) => {

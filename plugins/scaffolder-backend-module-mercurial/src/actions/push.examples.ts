@@ -50,4 +50,20 @@ export const examples: TemplateExample[] = [
       ],
     }),
   },
+  {
+    description:
+      "Push the new commits with an hg-evolve topic, as drafts for a Heptapod merge request (needs Debian's mercurial-evolve on the backend)",
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'push',
+          action: 'hg:push',
+          name: 'Push',
+          input: {
+            topic: 'add-docs',
+          },
+        },
+      ],
+    }),
+  },
 ];

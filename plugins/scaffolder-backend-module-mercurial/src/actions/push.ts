@@ -42,6 +42,7 @@ import {
 } from './locations';
 import { MercurialActionOptions, resolveActionOptions } from './options';
 import { workingCopy } from './workspace';
+import { checkTopicName, setTopic, TOPIC_CONFIG, topicError } from './topic';
 
 /**
  * `hg:push`: pushes the commits of a working directory in the workspace.
@@ -85,6 +86,13 @@ export function createHgPushAction(options: MercurialActionOptions) {
             .describe(
               'A bookmark to set on the pushed commit and push; the push is refused when it would move any other bookmark',
             ),
+        topic: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "An hg-evolve topic to set on the draft changesets pushed (. and its draft ancestors) before pushing them, as Heptapod's merge requests want; needs the topic extension of hg-evolve (Debian's mercurial-evolve) on the backend, and a non-publishing server to keep them draft",
+            ),
       },
       output: {
         remoteUrl: z =>
@@ -120,6 +128,7 @@ export function createHgPushAction(options: MercurialActionOptions) {
           host: integration.config.host,
           repository: repositoryPath,
           branch: input.branch,
+          topic: input.topic,
           remoteUrl,
         }),
       );
@@ -151,6 +160,11 @@ export function createHgPushAction(options: MercurialActionOptions) {
         if (input.branch) {
           hgCommands.branch({ name: input.branch });
         }
+        if (input.topic !== undefined) {
+          checkTopicName(input.topic);
+        }
+        // the topic extension is enabled only for a push with a topic
+        const topicConfig = input.topic !== undefined ? TOPIC_CONFIG : {};
 
         if (ctx.isDryRun) {
           const node = await runHgCommand(runner, hgCommands.node(), {
@@ -159,6 +173,8 @@ export function createHgPushAction(options: MercurialActionOptions) {
           ctx.logger.info(
             `Dry run: would push ${node}${
               input.branch ? ` on branch '${input.branch}'` : ''
+            }${
+              input.topic !== undefined ? ` with topic '${input.topic}'` : ''
             } to ${remoteUrl}`,
           );
           ctx.output('remoteUrl', remoteUrl);
@@ -193,8 +209,26 @@ export function createHgPushAction(options: MercurialActionOptions) {
             { cwd: dir },
           );
         }
+        if (input.topic !== undefined) {
+          // Only the changesets the server does not have get the topic; it
+          // rewrites them, so before the bookmark is set.
+          const outgoing = await runHgCommand(
+            runner,
+            hgCommands.outgoing({ destination, revision: '.' }),
+            { ...(await runOptions('read')), cwd: dir, signal: ctx.signal },
+          );
+          await setTopic(runner, {
+            dir,
+            name: input.topic,
+            nodes: outgoing.map(c => c.node),
+            signal: ctx.signal,
+          });
+        }
         if (setBookmark) {
-          await runHgCommand(runner, setBookmark, { cwd: dir });
+          await runHgCommand(runner, setBookmark, {
+            cwd: dir,
+            config: topicConfig,
+          });
         }
         const commitHash = await runHgCommand(runner, hgCommands.node(), {
           cwd: dir,
@@ -209,7 +243,12 @@ export function createHgPushAction(options: MercurialActionOptions) {
               bookmark: input.bookmark,
               newBranch: Boolean(input.branch),
             }),
-            { ...(await runOptions('write')), cwd: dir, signal: ctx.signal },
+            {
+              ...(await runOptions('write')),
+              cwd: dir,
+              signal: ctx.signal,
+              config: topicConfig,
+            },
           );
           if (!pushed) {
             ctx.logger.info(
@@ -217,6 +256,9 @@ export function createHgPushAction(options: MercurialActionOptions) {
             );
           }
         } catch (e) {
+          if (input.topic !== undefined && topicError(e) !== e) {
+            throw topicError(e);
+          }
           if (
             e instanceof HgCommandError &&
             /creates? new remote head|new remote heads?/i.test(e.stderr)
@@ -250,7 +292,9 @@ export function createHgPushAction(options: MercurialActionOptions) {
         });
         ctx.output('remoteUrl', remoteUrl);
         ctx.output('commitHash', commitHash);
-        await audit.success({ node: commitHash, branch });
+        await audit.success(
+          auditMeta({ node: commitHash, branch, topic: input.topic }),
+        );
       } catch (error) {
         await audit.fail(error);
         throw error;
