@@ -18,8 +18,12 @@ import { MercurialIntegrations } from '@backstage-mercurial/integration';
 import {
   createTempDir,
   HgTestServer,
+  runHg,
+  startHeptapodStandIn,
   startHgServer,
 } from '@backstage-mercurial/test-utils';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { actionContext } from '../__testUtils__/actionContext';
@@ -128,5 +132,75 @@ describe('heptapod:merge-request', () => {
     expect(() => mergeRequestSourceRef({ topic: '42' })).toThrow(
       /Invalid topic name "42": it is only digits/,
     );
+  });
+
+  it('opens the merge request of a topic on a Heptapod server and outputs its URL', async () => {
+    const token = 'glpat-merge-request-token';
+    const heptapod = await startHeptapodStandIn({
+      tokens: [token],
+      projects: [
+        {
+          path: 'team/app',
+          commits: [{ files: { 'README.md': 'one\n' } }],
+        },
+      ],
+    });
+    try {
+      // a draft on the topic my-topic, as hg:push with topic leaves it
+      const dir = heptapod.repoDir('team/app');
+      const topic = ['--config', 'extensions.topic=', '-R', dir];
+      await runHg([...topic, 'update', '-q', 'default']);
+      await runHg([...topic, 'topics', 'my-topic']);
+      await fs.writeFile(path.join(dir, 'docs.md'), 'docs\n');
+      await runHg([...topic, 'commit', '-qAm', 'Docs', '-u', 'T <t@x>']);
+      await runHg([...topic, 'phase', '--draft', '--force', '.']);
+
+      const heptapodConfig = new ConfigReader({
+        integrations: {
+          mercurial: [
+            {
+              host: heptapod.host,
+              baseUrl: heptapod.baseUrl,
+              flavor: 'heptapod',
+              token,
+            },
+          ],
+        },
+      });
+      const ws = await createTempDir('hg-ws-');
+      const { ctx, outputs, cleanup } = await actionContext({
+        workspacePath: ws.path,
+        input: {
+          repoUrl: `${heptapod.host}?owner=team&repo=app`,
+          topic: 'my-topic',
+          title: 'Add docs',
+          description: 'From a test',
+        } as any,
+      });
+      try {
+        await createHeptapodMergeRequestAction({
+          integrations: MercurialIntegrations.fromConfig(heptapodConfig),
+          config: heptapodConfig,
+        }).handler(ctx);
+        expect(outputs()).toEqual({
+          mergeRequestUrl: `${heptapod.baseUrl}/team/app/-/merge_requests/1`,
+          mergeRequestNumber: 1,
+        });
+      } finally {
+        await cleanup();
+        await ws.remove();
+      }
+      expect(heptapod.mergeRequests['team/app']).toEqual([
+        {
+          iid: 1,
+          source_branch: 'topic/default/my-topic',
+          target_branch: 'branch/default',
+          title: 'Add docs',
+          description: 'From a test',
+        },
+      ]);
+    } finally {
+      await heptapod.stop();
+    }
   });
 });
