@@ -638,14 +638,38 @@ describe('flavor and apiBaseUrl', () => {
   });
 
   it.each([
-    [{ flavor: 'gitlab' }, /'flavor' must be one of 'hgweb', 'heptapod', 'kallithea', got "gitlab"/],
-    [{ apiBaseUrl: 'https://hg.example.com/api' }, /'apiBaseUrl' is only for the 'heptapod' and 'kallithea' flavors/],
-    [{ flavor: 'heptapod', apiBaseUrl: 'https://api.example.com/v4' }, /host of 'apiBaseUrl' \('api.example.com'\) differs/],
-    [{ flavor: 'heptapod', apiBaseUrl: 'ftp://hg.example.com/v4' }, /'apiBaseUrl' must use http or https/],
-    [{ flavor: 'kallithea', apiBaseUrl: 'https://u:p@hg.example.com/api' }, /must not contain credentials/],
-    [{ flavor: 'heptapod', username: 'u', password: 'p' }, /'heptapod' entry takes a personal, project or group access token/],
-    [{ flavor: 'heptapod', singleRepository: true }, /'singleRepository' is only for the 'hgweb' flavor/],
-    [{ flavor: 'kallithea', localRoot: '/srv/hg' }, /'localRoot' is only for the 'hgweb' flavor/],
+    [
+      { flavor: 'gitlab' },
+      /'flavor' must be one of 'hgweb', 'heptapod', 'kallithea', got "gitlab"/,
+    ],
+    [
+      { apiBaseUrl: 'https://hg.example.com/api' },
+      /'apiBaseUrl' is only for the 'heptapod' and 'kallithea' flavors/,
+    ],
+    [
+      { flavor: 'heptapod', apiBaseUrl: 'https://api.example.com/v4' },
+      /host of 'apiBaseUrl' \('api.example.com'\) differs/,
+    ],
+    [
+      { flavor: 'heptapod', apiBaseUrl: 'ftp://hg.example.com/v4' },
+      /'apiBaseUrl' must use http or https/,
+    ],
+    [
+      { flavor: 'kallithea', apiBaseUrl: 'https://u:p@hg.example.com/api' },
+      /must not contain credentials/,
+    ],
+    [
+      { flavor: 'heptapod', username: 'u', password: 'p' },
+      /'heptapod' entry takes a personal, project or group access token/,
+    ],
+    [
+      { flavor: 'heptapod', singleRepository: true },
+      /'singleRepository' is only for the 'hgweb' flavor/,
+    ],
+    [
+      { flavor: 'kallithea', localRoot: '/srv/hg' },
+      /'localRoot' is only for the 'hgweb' flavor/,
+    ],
   ])('rejects %j', (entry, message) => {
     expect(() => read({ host, ...entry })).toThrow(message);
   });

@@ -152,7 +152,6 @@ export function encodeMercurialRevision(revision: string): string {
   return encodeURIComponent(revision).replace(/%2F/g, '%252F');
 }
 
-
 function checkSegments(segments: string[], what: string, url: string) {
   for (const s of segments) {
     if (s === '.' || s === '..' || s.includes('/')) {

@@ -157,9 +157,7 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
           ),
         );
       }
-      const group = entry
-        .getOptionalString('group')
-        ?.replace(/^\/+|\/+$/g, '');
+      const group = entry.getOptionalString('group')?.replace(/^\/+|\/+$/g, '');
       if (group !== undefined && (!group || group.split('/').includes('..'))) {
         throw new InputError(
           `Invalid ${where} config: 'group' must be a group path such as 'platform' or 'platform/services'`,

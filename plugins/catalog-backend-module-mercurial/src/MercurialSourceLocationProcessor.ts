@@ -23,7 +23,10 @@ import {
 import { Config } from '@backstage/config';
 import { LocationSpec } from '@backstage/plugin-catalog-common';
 import { CatalogProcessor } from '@backstage/plugin-catalog-node';
-import { getMercurialFileEditUrl, getMercurialSourceDirectoryUrl } from './urls';
+import {
+  getMercurialFileEditUrl,
+  getMercurialSourceDirectoryUrl,
+} from './urls';
 
 /**
  * Gives entities read from a Mercurial location what Backstage gives those

@@ -61,7 +61,11 @@ function clientFor(
     credentials,
     retryDelayMs,
   });
-  return { root, client: root.forIntegration(integration) as HgwebServerClient, credentials };
+  return {
+    root,
+    client: root.forIntegration(integration) as HgwebServerClient,
+    credentials,
+  };
 }
 
 const servers: http.Server[] = [];

@@ -90,7 +90,6 @@ export class HgwebServerClient
   extends MercurialHttpTransport
   implements MercurialServerClient
 {
-
   /** The URL of a repository. */
   repositoryUrl(repositoryPath: string): string {
     return getMercurialRepositoryUrl(this.integration.config, repositoryPath);
@@ -574,6 +573,4 @@ export class HgwebServerClient
       delay = Math.min(delay * 2, 2000);
     }
   }
-
-
 }
