@@ -40,7 +40,8 @@ hg_ok || { echo "Mercurial 5.0 or newer is needed (found: $(hg --version --quiet
 
 # hg-evolve's topic extension (Debian's mercurial-evolve): hg:push's 'topic' input and its test
 # load it with --config extensions.topic= (Heptapod merge requests come from topics).
-if ! python3 -c 'import hgext3rd.topic' >/dev/null 2>&1; then
+# (asked of hg itself: Debian's hg runs on its own Python path, where python3 may not see hgext3rd)
+if [[ "$(HGRCPATH= hg --config extensions.topic= version -q 2>&1)" == *"failed to import extension"* ]]; then
   log "Installing mercurial-evolve (hg topics)"
   apt_install mercurial-evolve
 fi
