@@ -21,6 +21,7 @@ import {
   runHg,
   startHeptapodStandIn,
   startHgServer,
+  startKallitheaStandIn,
 } from '@backstage-mercurial/test-utils';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -106,6 +107,58 @@ describe('heptapod:merge-request', () => {
     });
     expect(event.fail).toHaveBeenCalledTimes(1);
     expect(event.success).not.toHaveBeenCalled();
+  });
+
+  it('fails clearly on a Kallithea server, naming the host and its flavor', async () => {
+    const k = await startKallitheaStandIn({
+      users: [
+        { username: 'admin', password: 'admin-pw', apiKey: 'k-admin-key', admin: true },
+      ],
+      repositories: [
+        { name: 'team/service', commits: [{ files: { 'README.md': 'one\n' } }] },
+      ],
+    });
+    try {
+      const kConfig = new ConfigReader({
+        integrations: {
+          mercurial: [
+            {
+              host: k.host,
+              baseUrl: k.baseUrl,
+              flavor: 'kallithea',
+              apiBaseUrl: k.apiUrl,
+              username: 'admin',
+              password: 'admin-pw',
+              token: 'k-admin-key',
+            },
+          ],
+        },
+      });
+      const ws = await createTempDir('hg-ws-');
+      const { ctx, cleanup } = await actionContext({
+        workspacePath: ws.path,
+        input: {
+          repoUrl: `${k.host}?repo=team/service`,
+          topic: 'my-topic',
+          title: 'Add docs',
+        } as any,
+      });
+      try {
+        const handled = createHeptapodMergeRequestAction({
+          integrations: MercurialIntegrations.fromConfig(kConfig),
+          config: kConfig,
+        }).handler(ctx);
+        await expect(handled).rejects.toThrow(
+          `Cannot open a merge request on ${k.host}: its flavor, kallithea, has no merge requests`,
+        );
+        await expect(handled).rejects.not.toThrow(/admin-pw|k-admin-key/);
+      } finally {
+        await cleanup();
+        await ws.remove();
+      }
+    } finally {
+      await k.stop();
+    }
   });
 
   it('refuses an input without sourceBranch or topic before asking the server', async () => {
