@@ -112,10 +112,18 @@ describe('heptapod:merge-request', () => {
   it('fails clearly on a Kallithea server, naming the host and its flavor', async () => {
     const k = await startKallitheaStandIn({
       users: [
-        { username: 'admin', password: 'admin-pw', apiKey: 'k-admin-key', admin: true },
+        {
+          username: 'admin',
+          password: 'admin-pw',
+          apiKey: 'k-admin-key',
+          admin: true,
+        },
       ],
       repositories: [
-        { name: 'team/service', commits: [{ files: { 'README.md': 'one\n' } }] },
+        {
+          name: 'team/service',
+          commits: [{ files: { 'README.md': 'one\n' } }],
+        },
       ],
     });
     try {
