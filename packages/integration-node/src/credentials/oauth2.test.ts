@@ -148,7 +148,10 @@ describe('DefaultMercurialCredentialsService oauth2', () => {
       );
     }
     expect(new Set(seen.map(s => s.token)).size).toBe(issued.length);
-    expect(statuses.length).toBeGreaterThan(200);
+    // Every read was answered (how many fit in the time depends on the
+    // machine: no count of them is asserted), each token by several reads.
+    expect(statuses).toHaveLength(seen.length);
+    expect(seen.length).toBeGreaterThan(2 * issued.length);
     expect(statuses.every(s => s === 200)).toBe(true);
     expect(logger.lines.join('\n')).toMatch(
       /from its OAuth 2.0 token endpoint/,
