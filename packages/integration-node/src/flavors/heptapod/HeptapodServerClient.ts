@@ -25,7 +25,7 @@ import {
 } from '@backstage-mercurial/integration';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitForNode } from '../waitForNode';
 import { MercurialServerError } from '../../hgweb/errors';
 import {
   HgwebBranch,
@@ -644,29 +644,6 @@ export class HeptapodServerClient
       signal?: AbortSignal;
     } & Pick<Options, 'onBehalfOf' | 'auditor'>,
   ): Promise<boolean> {
-    const deadline = Date.now() + options.timeoutMs;
-    let delay = 250;
-    for (;;) {
-      try {
-        const node = await this.lookup(options.repositoryPath, options.node, {
-          signal: options.signal,
-          timeoutMs: Math.max(1000, deadline - Date.now()),
-          onBehalfOf: options.onBehalfOf,
-          auditor: options.auditor,
-        });
-        if (node === options.node) {
-          return true;
-        }
-      } catch (e) {
-        if (options.signal?.aborted) {
-          throw e;
-        }
-      }
-      if (Date.now() + delay > deadline) {
-        return false;
-      }
-      await sleep(delay, undefined, { signal: options.signal });
-      delay = Math.min(delay * 2, 2000);
-    }
+    return waitForNode(this, options);
   }
 }
