@@ -16,24 +16,19 @@
 
 import {
   getMercurialArchiveUrl,
-  getMercurialChangesetUrl,
   getMercurialJsonFileUrl,
   getMercurialJsonLogUrl,
   getMercurialLookupUrl,
   getMercurialRawFileUrl,
-  getMercurialRepositoryUrl,
   MercurialUrl,
   parseMercurialLookupResponse,
   parseMercurialUrl,
 } from '@backstage-mercurial/integration';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { Readable } from 'node:stream';
-import { waitForNode } from '../flavors/waitForNode';
+import { MercurialServerClientBase } from '../flavors/base';
 import { historyRevset } from '../flavors/revsets';
-import {
-  MercurialHttpTransport,
-  HgwebRequestOptions,
-} from '../flavors/transport';
+import { HgwebRequestOptions } from '../flavors/transport';
 import type {
   MercurialCreateRepositoryRequest,
   MercurialMergeRequest,
@@ -87,22 +82,9 @@ export type {
  * @public
  */
 export class HgwebServerClient
-  extends MercurialHttpTransport
+  extends MercurialServerClientBase
   implements MercurialServerClient
 {
-  /** The URL of a repository. */
-  repositoryUrl(repositoryPath: string): string {
-    return getMercurialRepositoryUrl(this.integration.config, repositoryPath);
-  }
-
-  /**
-   * A repository's name for messages: its path, or its URL on a
-   * single-repository server (whose repository path is '').
-   */
-  describeRepository(repositoryPath: string): string {
-    return repositoryPath || this.repositoryUrl(repositoryPath);
-  }
-
   /** GETs one of hgweb's JSON answers (whose errors say `{"error": ...}`). */
   async getJson<T>(
     url: string,
@@ -151,32 +133,6 @@ export class HgwebServerClient
     if (node !== undefined && !isHgNode(node)) {
       throw new MercurialServerError(
         `The Mercurial server ${this.host} resolved revision '${key}' of ${repository} to '${node.slice(0, 100)}', which is not a node`,
-      );
-    }
-    return node;
-  }
-
-  /**
-   * The node of a revision: the revision itself when it is a full node,
-   * else through {@link HgwebServerClient.lookup}.
-   *
-   * @throws NotFoundError when the revision is unknown or the repository
-   *   has no changesets
-   */
-  async resolveNode(
-    repositoryPath: string,
-    revision: string,
-    options: HgwebRequestOptions = {},
-  ): Promise<string> {
-    if (isHgNode(revision)) {
-      return revision;
-    }
-    const node = await this.lookup(repositoryPath, revision, options);
-    if (!node || node === NULL_NODE) {
-      throw new NotFoundError(
-        `Revision '${revision}' of ${this.describeRepository(repositoryPath)} was not found on the Mercurial server ${this.host}${
-          node === NULL_NODE ? ': the repository has no changesets' : ''
-        }`,
       );
     }
     return node;
@@ -389,13 +345,6 @@ export class HgwebServerClient
       );
   }
 
-  changesetUrl(repositoryPath: string, node: string): string {
-    return getMercurialChangesetUrl(this.integration.config, {
-      repositoryPath,
-      node,
-    });
-  }
-
   async parseUrl(url: string): Promise<MercurialUrl> {
     return parseMercurialUrl(url, this.integration.config);
   }
@@ -529,25 +478,5 @@ export class HgwebServerClient
     _request: MercurialMergeRequestRequest,
   ): Promise<MercurialMergeRequest | undefined> {
     return undefined;
-  }
-
-  /**
-   * Waits until the server serves `node` in a repository (hgweb may take a
-   * while to notice a new repository or changeset), polling with a growing
-   * delay, at most `timeoutMs`; with `onBehalfOf`, with that person's
-   * credentials.
-   *
-   * @returns whether it did in time
-   * @throws the error of `signal` when it aborts
-   */
-  async waitForNode(
-    options: {
-      repositoryPath: string;
-      node: string;
-      timeoutMs: number;
-      signal?: AbortSignal;
-    } & Pick<HgwebRequestOptions, 'onBehalfOf' | 'auditor'>,
-  ): Promise<boolean> {
-    return waitForNode(this, options);
   }
 }

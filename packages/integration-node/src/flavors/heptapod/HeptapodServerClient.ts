@@ -15,8 +15,6 @@
  */
 
 import {
-  getMercurialChangesetUrl,
-  getMercurialRepositoryUrl,
   heptapodRefOf,
   MercurialIntegration,
   MercurialUrl,
@@ -25,7 +23,7 @@ import {
 } from '@backstage-mercurial/integration';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { Readable } from 'node:stream';
-import { waitForNode } from '../waitForNode';
+import { MercurialServerClientBase } from '../base';
 import { MercurialServerError } from '../../hgweb/errors';
 import {
   HgwebBranch,
@@ -35,11 +33,7 @@ import {
   isHgNode,
   NULL_NODE,
 } from '../../hgweb/wire';
-import {
-  HgwebClientShared,
-  HgwebRequestOptions,
-  MercurialHttpTransport,
-} from '../transport';
+import { HgwebClientShared, HgwebRequestOptions } from '../transport';
 import type {
   MercurialCreateRepositoryRequest,
   MercurialDirectoryEntry,
@@ -105,7 +99,7 @@ const PER_PAGE = 100;
  * @public
  */
 export class HeptapodServerClient
-  extends MercurialHttpTransport
+  extends MercurialServerClientBase
   implements MercurialServerClient
 {
   private readonly apiUrl: string;
@@ -122,21 +116,6 @@ export class HeptapodServerClient
   }
 
   // --- URLs ------------------------------------------------------------------
-
-  repositoryUrl(repositoryPath: string): string {
-    return getMercurialRepositoryUrl(this.integration.config, repositoryPath);
-  }
-
-  describeRepository(repositoryPath: string): string {
-    return repositoryPath;
-  }
-
-  changesetUrl(repositoryPath: string, node: string): string {
-    return getMercurialChangesetUrl(this.integration.config, {
-      repositoryPath,
-      node,
-    });
-  }
 
   /**
    * Splits ref and path against the project's own branch and tag names
@@ -336,23 +315,6 @@ export class HeptapodServerClient
       return undefined;
     }
     return this.nodeOf(found[0], what);
-  }
-
-  async resolveNode(
-    repositoryPath: string,
-    revision: string,
-    options: Options = {},
-  ): Promise<string> {
-    if (isHgNode(revision)) {
-      return revision;
-    }
-    const node = await this.lookup(repositoryPath, revision, options);
-    if (!node || node === NULL_NODE) {
-      throw new NotFoundError(
-        `The Mercurial server ${this.host} has no revision '${revision}' in ${repositoryPath}`,
-      );
-    }
-    return node;
   }
 
   async getState(
@@ -634,16 +596,5 @@ export class HeptapodServerClient
       options,
     );
     return { url: created.web_url, number: created.iid };
-  }
-
-  async waitForNode(
-    options: {
-      repositoryPath: string;
-      node: string;
-      timeoutMs: number;
-      signal?: AbortSignal;
-    } & Pick<Options, 'onBehalfOf' | 'auditor'>,
-  ): Promise<boolean> {
-    return waitForNode(this, options);
   }
 }

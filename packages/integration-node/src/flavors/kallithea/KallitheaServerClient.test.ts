@@ -220,7 +220,7 @@ describe('KallitheaServerClient', () => {
     const unknown = await failure(() => client.resolveNode('team/app', 'nope'));
     expect(unknown).toMatchObject({ name: 'NotFoundError' });
     expect(unknown.message).toMatch(
-      /Revision 'nope' of team\/app was not found on the Kallithea server/,
+      /Revision 'nope' of team\/app was not found on the Mercurial server/,
     );
     const emptyRepo = await failure(() => client.resolveNode('empty', 'tip'));
     expect(emptyRepo.message).toMatch(/has no changesets/);

@@ -15,9 +15,7 @@
  */
 
 import {
-  getMercurialChangesetUrl,
   getMercurialRawFileUrl,
-  getMercurialRepositoryUrl,
   MercurialCredentials,
   MercurialIntegration,
   MercurialUrl,
@@ -31,7 +29,7 @@ import {
   NotFoundError,
 } from '@backstage/errors';
 import { Readable } from 'node:stream';
-import { waitForNode } from '../waitForNode';
+import { MercurialServerClientBase } from '../base';
 import { MercurialServerError } from '../../hgweb/errors';
 import {
   HgwebBranch,
@@ -41,11 +39,7 @@ import {
   isHgNode,
   NULL_NODE,
 } from '../../hgweb/wire';
-import {
-  HgwebClientShared,
-  HgwebRequestOptions,
-  MercurialHttpTransport,
-} from '../transport';
+import { HgwebClientShared, HgwebRequestOptions } from '../transport';
 import type {
   MercurialCreateRepositoryRequest,
   MercurialDirectoryEntry,
@@ -139,7 +133,7 @@ type Options = HgwebRequestOptions;
  * @public
  */
 export class KallitheaServerClient
-  extends MercurialHttpTransport
+  extends MercurialServerClientBase
   implements MercurialServerClient
 {
   private readonly apiUrl: string;
@@ -155,21 +149,6 @@ export class KallitheaServerClient
   }
 
   // --- URLs -------------------------------------------------------------------
-
-  repositoryUrl(repositoryPath: string): string {
-    return getMercurialRepositoryUrl(this.integration.config, repositoryPath);
-  }
-
-  describeRepository(repositoryPath: string): string {
-    return repositoryPath;
-  }
-
-  changesetUrl(repositoryPath: string, node: string): string {
-    return getMercurialChangesetUrl(this.integration.config, {
-      repositoryPath,
-      node,
-    });
-  }
 
   async parseUrl(url: string): Promise<MercurialUrl> {
     return parseMercurialUrl(url, this.integration.config);
@@ -380,25 +359,6 @@ export class KallitheaServerClient
       }
     }
     return undefined;
-  }
-
-  async resolveNode(
-    repositoryPath: string,
-    revision: string,
-    options: Options = {},
-  ): Promise<string> {
-    if (isHgNode(revision)) {
-      return revision;
-    }
-    const node = await this.lookup(repositoryPath, revision, options);
-    if (!node || node === NULL_NODE) {
-      throw new NotFoundError(
-        `Revision '${revision}' of ${repositoryPath} was not found on the Kallithea server ${this.host}${
-          node === NULL_NODE ? ': the repository has no changesets' : ''
-        }`,
-      );
-    }
-    return node;
   }
 
   /**
@@ -896,17 +856,6 @@ export class KallitheaServerClient
   /** Kallithea has no merge requests (its pull requests are not offered). */
   async createMergeRequest(): Promise<MercurialMergeRequest | undefined> {
     return undefined;
-  }
-
-  async waitForNode(
-    options: {
-      repositoryPath: string;
-      node: string;
-      timeoutMs: number;
-      signal?: AbortSignal;
-    } & Pick<Options, 'onBehalfOf' | 'auditor'>,
-  ): Promise<boolean> {
-    return waitForNode(this, options);
   }
 }
 
