@@ -100,8 +100,14 @@ export interface HgwebClientShared {
   credentials: MercurialCredentialsService;
   /** The concurrency limit of a host. */
   limitOf(integration: MercurialIntegration): pLimit.Limit;
-  /** How long to wait before the one retry of a failed request. */
+  /**
+   * The first retry's wait; each further retry waits twice as long (plus up
+   * to as much again at random), unless the server said how long
+   * (`Retry-After`).
+   */
   retryDelayMs: number;
+  /** Retries of a failed request after the first try; default {@link DEFAULT_MAX_RETRIES}. */
+  maxRetries?: number;
   /** Called for every HTTP request sent. */
   onRequest(): void;
   /** Where a flavor's client says what an operator should know (once). */
@@ -109,6 +115,39 @@ export interface HgwebClientShared {
 }
 
 const MAX_REDIRECTS = 5;
+
+/**
+ * Retries after the first try: a 5xx answer or a failed connection of a GET
+ * (or an idempotent request), and a 429 of any request.
+ *
+ * @public
+ */
+export const DEFAULT_MAX_RETRIES = 2;
+
+/** A `Retry-After` longer than this is not waited for: the request fails. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * The wait a 429 or 503 answer asks for (`Retry-After`: seconds or an HTTP
+ * date), in milliseconds; undefined when it says none.
+ */
+export function retryAfterMs(
+  response: Pick<Response, 'status' | 'headers'>,
+  now = Date.now(),
+): number | undefined {
+  if (response.status !== 429 && response.status !== 503) {
+    return undefined;
+  }
+  const value = response.headers.get('retry-after')?.trim();
+  if (!value) {
+    return undefined;
+  }
+  if (/^\d+$/.test(value)) {
+    return Number(value) * 1000;
+  }
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
 
 /** A request that never got an answer: connection refused, reset, cut off. */
 class ConnectionFailure extends Error {}
@@ -129,9 +168,11 @@ function causeOf(error: unknown): string {
  * The HTTP side every flavor's server client shares: credentials asked for
  * on every request and sent only to the entry's own `baseUrl` and
  * `apiBaseUrl` (redirects followed by hand, at most 5; one that leaves them
- * goes without), the host's concurrency limit, one retry after a short
- * backoff when the connection failed or the answer was a 5xx (for GETs and
- * idempotent requests only), one retry with freshly minted credentials when
+ * goes without), the host's concurrency limit, retries (default 2) with
+ * exponential backoff when the connection failed or the answer was a 5xx
+ * (for GETs and idempotent requests only) or a 429 (any request: the server
+ * did not take it), waiting as long as `Retry-After` says on a 429 or 503
+ * (up to a minute; a longer wait fails at once), one retry with freshly minted credentials when
  * the server refused the ones it sent with 401, and failures mapped to
  * Backstage errors that name the host, what was asked for and what the
  * server said, never a secret.
@@ -264,17 +305,26 @@ export class MercurialHttpTransport {
   }
 
   /** GETs `url` and returns the body of a 2xx answer; throws for the others. */
-  getText(
+  async getText(
     url: string,
     what: string,
     options: MercurialHttpRequestOptions = {},
   ): Promise<string> {
+    return (await this.getTextAnswer(url, what, options)).text;
+  }
+
+  /** The body of a 2xx answer and its headers; throws for the others. */
+  private getTextAnswer(
+    url: string,
+    what: string,
+    options: MercurialHttpRequestOptions,
+  ): Promise<{ text: string; headers: Headers }> {
     return this.request(url, options, async response => {
       if (!response.ok) {
         return this.throwForStatus(response, what);
       }
       try {
-        return await response.text();
+        return { text: await response.text(), headers: response.headers };
       } catch (e) {
         if (isAbort(e)) {
           throw e;
@@ -297,9 +347,18 @@ export class MercurialHttpTransport {
     what: string,
     options: MercurialHttpRequestOptions & { server?: string } = {},
   ): Promise<T> {
-    const text = await this.getText(url, what, options);
+    return (await this.getJsonAnswer<T>(url, what, options)).body;
+  }
+
+  /** {@link MercurialHttpTransport.getJson}, with the answer's headers. */
+  async getJsonAnswer<T>(
+    url: string,
+    what: string,
+    options: MercurialHttpRequestOptions & { server?: string } = {},
+  ): Promise<{ body: T; headers: Headers }> {
+    const { text, headers } = await this.getTextAnswer(url, what, options);
     try {
-      return JSON.parse(text) as T;
+      return { body: JSON.parse(text) as T, headers };
     } catch {
       throw new MercurialServerError(
         `The Mercurial server ${this.host} did not answer ${what} with JSON (is it ${options.server ?? 'hgweb'}?): '${text.slice(0, 100)}'`,
@@ -326,19 +385,29 @@ export class MercurialHttpTransport {
     );
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     const limit = this.shared.limitOf(this.integration);
-    // A request that may change something is not sent twice.
-    let retried = !isIdempotent(options);
+    const maxRetries = this.shared.maxRetries ?? DEFAULT_MAX_RETRIES;
+    // A request that may change something is not sent twice, unless the
+    // server said it did not take it (429).
+    const idempotent = isIdempotent(options);
+    let retries = 0;
     /** The credentials refused with 401, once they were. */
     let refused: MercurialCredentials | undefined;
     for (;;) {
-      const mayRetry = !retried;
+      const mayRetry = retries < maxRetries;
       const refusedBefore = refused;
+      /** The wait the server asked for before the next try. */
+      let asked: number | undefined;
       try {
         const outcome = await limit(async () => {
           const response = await this.send(url, options, signal, refusedBefore);
-          if (response.status >= 500 && mayRetry) {
-            await response.body?.cancel();
-            return { again: 'retry' as const };
+          const retryable =
+            response.status === 429 || (response.status >= 500 && idempotent);
+          if (retryable && mayRetry) {
+            const wait = retryAfterMs(response);
+            if (wait === undefined || wait <= MAX_RETRY_AFTER_MS) {
+              await response.body?.cancel();
+              return { again: 'retry' as const, wait };
+            }
           }
           const sent = this.withCredentials.get(response);
           if (response.status === 401 && !refusedBefore && sent) {
@@ -354,7 +423,7 @@ export class MercurialHttpTransport {
           refused = outcome.refused;
           continue;
         }
-        retried = true;
+        asked = outcome.wait;
       } catch (e) {
         if (options.signal?.aborted) {
           throw e;
@@ -367,17 +436,26 @@ export class MercurialHttpTransport {
         if (!(e instanceof ConnectionFailure)) {
           throw e;
         }
-        if (retried) {
+        if (!idempotent || !mayRetry) {
           throw new MercurialServerError(
             `Could not reach the Mercurial server ${this.host} at ${redactUrl(url)}: ${e.message}`,
             e.cause,
           );
         }
-        retried = true;
       }
-      await sleep(this.shared.retryDelayMs * (1 + Math.random()), undefined, {
-        signal,
-      });
+      const backoff =
+        this.shared.retryDelayMs * 2 ** retries * (1 + Math.random());
+      retries++;
+      try {
+        await sleep(asked ?? backoff, undefined, { signal });
+      } catch (e) {
+        if (timeout?.aborted && !options.signal?.aborted) {
+          throw new MercurialServerError(
+            `The Mercurial server ${this.host} gave no answer within ${options.timeoutMs! / 1000} s to ${redactUrl(url)}`,
+          );
+        }
+        throw e;
+      }
     }
   }
 

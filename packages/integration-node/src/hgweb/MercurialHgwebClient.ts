@@ -65,13 +65,15 @@ export class MercurialHgwebClient {
    * @param options - the `integrations` (for their limits), the
    *   `credentials` service (default a
    *   {@link DefaultMercurialCredentialsService} over `integrations`), and
-   *   `retryDelayMs`, the wait before a retry (default 200 ms, plus up to as
+   *   `retryDelayMs`, the wait before the first retry (default 200 ms, plus up to as
    *   much again at random)
    */
   static create(options: {
     integrations?: MercurialIntegrations;
     credentials?: MercurialCredentialsService;
     retryDelayMs?: number;
+    /** Retries of a failed request after the first try (default 2); 0: none. */
+    maxRetries?: number;
     /** Where the flavors' clients warn (e.g. Kallithea's disabled downloads). */
     logger?: LoggerService;
   }): MercurialHgwebClient {
@@ -83,6 +85,7 @@ export class MercurialHgwebClient {
       options.integrations,
       options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS,
       options.logger,
+      options.maxRetries,
     );
   }
 
@@ -118,6 +121,7 @@ export class MercurialHgwebClient {
     private readonly integrations: MercurialIntegrations | undefined,
     private readonly retryDelayMs: number,
     private readonly logger?: LoggerService,
+    private readonly maxRetries?: number,
   ) {}
 
   /** The number of HTTP requests sent to every server so far. */
@@ -136,6 +140,7 @@ export class MercurialHgwebClient {
         credentials: this.credentials,
         limitOf: i => this.limitOf(i),
         retryDelayMs: this.retryDelayMs,
+        ...(this.maxRetries !== undefined && { maxRetries: this.maxRetries }),
         onRequest: () => {
           this.requests++;
         },
