@@ -30,7 +30,11 @@ export type {
   HgRepositorySpec,
 } from './repository';
 export { startHgServer } from './server';
-export type { HgTestServer, HgTestServerOptions } from './server';
+export type {
+  HgServeRequest,
+  HgTestServer,
+  HgTestServerOptions,
+} from './server';
 export { createTempDir } from './tempDir';
 export { eventually } from './eventually';
 export { freePort } from './loopback';

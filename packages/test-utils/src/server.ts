@@ -72,6 +72,21 @@ export interface HgTestServerOptions {
 }
 
 /**
+ * One line of hg serve's access log.
+ *
+ * @public
+ */
+export interface HgServeRequest {
+  method: string;
+  /** The path with its query, as sent: `/team/app/raw-file/default/x`, `/?style=json`. */
+  path: string;
+  status: number;
+}
+
+/** `127.0.0.1 - - [03/Dec/2026 11:47:18] "GET /x HTTP/1.1" 200 -` */
+const ACCESS_LOG_LINE = /\] "([A-Z]+) (\S+) HTTP\/[\d.]+" (\d{3}) /;
+
+/**
  * A running `hg serve --web-conf` made by {@link startHgServer}.
  *
  * @public
@@ -99,6 +114,11 @@ export interface HgTestServer {
   repoDir(name: string): string;
   /** The last lines hg serve wrote (its access log and any tracebacks), for debugging. */
   output(): string;
+  /**
+   * Every request hg serve's access log has recorded since it started (the
+   * start-up probe included), oldest first: what a client cost the server.
+   */
+  requests(): HgServeRequest[];
   /**
    * Creates a repository below the root while the server runs; it is served
    * (and listed in the index) at once.
@@ -332,8 +352,22 @@ export async function startHgServer(
     proc.stdout.setEncoding('utf8');
     proc.stderr.setEncoding('utf8');
     // Always drain both pipes (hg serve writes its access log to stdout).
+    const requests: HgServeRequest[] = [];
+    let partial = '';
     proc.stdout.on('data', (chunk: string) => {
       stdout = keep(stdout + chunk);
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        const match = ACCESS_LOG_LINE.exec(line);
+        if (match) {
+          requests.push({
+            method: match[1],
+            path: match[2],
+            status: Number(match[3]),
+          });
+        }
+      }
     });
     proc.stderr.on('data', (chunk: string) => {
       stderr = keep(stderr + chunk);
@@ -450,6 +484,7 @@ export async function startHgServer(
       },
       repoDir,
       output: () => output().trim(),
+      requests: () => [...requests],
       async addRepository(name, spec) {
         if (stopping) {
           throw new Error('Cannot add a repository: the server was stopped');
