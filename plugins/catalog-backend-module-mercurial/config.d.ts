@@ -1,4 +1,5 @@
 import { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
+import { HumanDuration } from '@backstage/types';
 
 export interface Config {
   catalog?: {
@@ -23,6 +24,17 @@ export interface Config {
            * of an hgweb index, e.g. `platform/services`.
            */
           group?: string;
+          /**
+           * How many repositories a run reads at once; default 8 (the host's
+           * `maxConcurrentRequests` limits the requests too).
+           */
+          concurrency?: number;
+          /**
+           * How often a run reads every repository, changed or not (other runs
+           * read only the new and changed ones); default a day. A duration
+           * such as `{ days: 1 }` or an ISO 8601 duration (`P1D`).
+           */
+          fullRunInterval?: HumanDuration | string;
           /** When to run. */
           schedule: SchedulerServiceTaskScheduleDefinitionConfig;
         };

@@ -25,22 +25,35 @@ import {
 } from '@backstage-mercurial/integration-node';
 import { createHash } from 'node:crypto';
 import {
+  DatabaseService,
   LoggerService,
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
   SchedulerService,
   SchedulerServiceTaskRunner,
   UrlReaderService,
 } from '@backstage/backend-plugin-api';
-import { Config } from '@backstage/config';
-import { InputError } from '@backstage/errors';
+import { Config, readDurationFromConfig } from '@backstage/config';
+import { InputError, NotFoundError } from '@backstage/errors';
+import { durationToMilliseconds } from '@backstage/types';
 import {
   EntityProvider,
   EntityProviderConnection,
   locationSpecToLocationEntity,
 } from '@backstage/plugin-catalog-node';
+import {
+  DatabaseDiscoveryStateStore,
+  DiscoveredRepository,
+  MemoryDiscoveryStateStore,
+  MercurialDiscoveryState,
+  MercurialDiscoveryStateStore,
+} from './discoveryState';
 
-/** How many repositories are checked for the catalog file at once. */
-const CONCURRENCY = 8;
+/** How many repositories are read at once, by default. */
+const DEFAULT_CONCURRENCY = 8;
+/** How often every repository is read again, by default: daily. */
+const DEFAULT_FULL_RUN_INTERVAL_MS = 24 * 60 * 60 * 1000;
+/** How many failed repositories a run names in its warnings (the rest are counted). */
+const NAMED_FAILURES = 5;
 
 /**
  * One `catalog.providers.mercurial.<id>` entry, read.
@@ -59,6 +72,10 @@ export interface MercurialDiscoveryConfig {
    * index).
    */
   group?: string;
+  /** How many repositories are read at once; default 8. */
+  concurrency?: number;
+  /** How often a run reads every repository, changed or not, in ms; default a day. */
+  fullRunIntervalMs?: number;
 }
 
 /**
@@ -67,9 +84,18 @@ export interface MercurialDiscoveryConfig {
  * @public
  */
 export interface MercurialDiscoveryResult {
+  /** Repositories the server lists. */
   seen: number;
+  /** Of them, those that match `repositories`. */
   matched: number;
+  /** Locations registered (repositories with the catalog file). */
   registered: number;
+  /** Repositories read this run: all on a full run, else the new and changed ones. */
+  read: number;
+  /** Whether every matching repository was read. */
+  full: boolean;
+  /** Reads that failed: those repositories kept what the last run saw. */
+  failed: number;
 }
 
 /**
@@ -78,6 +104,14 @@ export interface MercurialDiscoveryResult {
  * `get_repos`), and registers a `url` location for each one that has the catalog file (a
  * path or a glob). Each run is a full mutation: locations of repositories or
  * files that went away are removed.
+ *
+ * A run reads only the repositories that are new or whose change marker (see
+ * `MercurialRepositoryListing.changeMarker`) moved since the last run, kept
+ * in a {@link MercurialDiscoveryStateStore} (the catalog's database in the
+ * module, shared by replicas); the others keep what the last run saw. The
+ * first run, a run after the provider's settings changed, and one run every
+ * `fullRunInterval` (default a day) read every repository. A repository
+ * whose read fails keeps its last state and is read again next run.
  *
  * @public
  */
@@ -101,6 +135,11 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
        * entry's static credentials or credential source).
        */
       hgweb?: MercurialHgwebClient;
+      /**
+       * Where what each run saw is kept; default in this process only (the
+       * module passes one in the catalog's database).
+       */
+      state?: MercurialDiscoveryStateStore;
     },
   ): MercurialDiscoveryEntityProvider[] {
     const integrations = MercurialIntegrations.fromConfig(config);
@@ -110,6 +149,7 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
     if (!providers) {
       return [];
     }
+    const state = options.state ?? new MemoryDiscoveryStateStore();
     return providers.keys().map(id => {
       const entry = providers.getConfig(id);
       const where = `catalog.providers.mercurial.${id}`;
@@ -163,6 +203,27 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
           `Invalid ${where} config: 'group' must be a group path such as 'platform' or 'platform/services'`,
         );
       }
+      const concurrency = entry.getOptionalNumber('concurrency');
+      if (
+        concurrency !== undefined &&
+        (!Number.isInteger(concurrency) || concurrency < 1)
+      ) {
+        throw new InputError(
+          `Invalid ${where} config: 'concurrency' must be a whole number of at least 1, not ${concurrency}`,
+        );
+      }
+      let fullRunIntervalMs: number | undefined;
+      if (entry.has('fullRunInterval')) {
+        try {
+          fullRunIntervalMs = durationToMilliseconds(
+            readDurationFromConfig(entry, { key: 'fullRunInterval' }),
+          );
+        } catch (e) {
+          throw new InputError(
+            `Invalid ${where} config: 'fullRunInterval' must be a duration such as { days: 1 } or 'P1D': ${(e as Error).message}`,
+          );
+        }
+      }
       return new MercurialDiscoveryEntityProvider(
         {
           id,
@@ -171,22 +232,27 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
           revision: entry.getOptionalString('revision') ?? 'default',
           repositories,
           ...(group && { group }),
+          ...(concurrency !== undefined && { concurrency }),
+          ...(fullRunIntervalMs !== undefined && { fullRunIntervalMs }),
         },
         integration,
         options.reader,
         options.logger,
         taskRunner,
         hgweb.forIntegration(integration),
+        state,
       );
     });
   }
 
   private readonly hgweb: MercurialServerClient;
+  private readonly state: MercurialDiscoveryStateStore;
 
   /**
    * @param hgweb - the client of the integration's server, for the
    *   repository index; default a client of its own on the default
    *   credentials service
+   * @param state - where what each run saw is kept; default in this process
    */
   constructor(
     private readonly config: MercurialDiscoveryConfig,
@@ -195,12 +261,40 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
     private readonly logger: LoggerService,
     private readonly taskRunner: SchedulerServiceTaskRunner,
     hgweb?: MercurialServerClient,
+    state?: MercurialDiscoveryStateStore,
   ) {
     this.hgweb =
       hgweb ??
       MercurialHgwebClient.create({
         integrations: new MercurialIntegrations([integration]),
       }).forIntegration(integration);
+    this.state = state ?? new MemoryDiscoveryStateStore();
+  }
+
+  /**
+   * The store of the catalog's database, for
+   * {@link MercurialDiscoveryEntityProvider.fromConfig}'s `state`.
+   */
+  static async databaseStateStore(
+    database: DatabaseService,
+  ): Promise<MercurialDiscoveryStateStore> {
+    return DatabaseDiscoveryStateStore.create(database);
+  }
+
+  /** What makes a state: the settings that decide what a run registers. */
+  private fingerprint(): string {
+    return createHash('sha1')
+      .update(
+        JSON.stringify({
+          v: 1,
+          baseUrl: this.integration.config.baseUrl,
+          catalogPath: this.config.catalogPath,
+          revision: this.config.revision,
+          repositories: this.config.repositories?.source ?? null,
+          group: this.config.group ?? null,
+        }),
+      )
+      .digest('hex');
   }
 
   /**
@@ -249,36 +343,92 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
     if (!this.connection) {
       throw new Error(`${this.getProviderName()} is not connected`);
     }
-    const names = await this.listRepositories();
-    const matching = names.filter(
-      name => !this.config.repositories || this.config.repositories.test(name),
+    const startedAt = Date.now();
+    const listed = await this.hgweb.listRepositories({
+      ...(this.config.group && { group: this.config.group }),
+    });
+    const matching = listed.filter(
+      r =>
+        !this.config.repositories ||
+        this.config.repositories.test(r.repositoryPath),
     );
-    const targets: string[] = [];
+    const fingerprint = this.fingerprint();
+    let previous: MercurialDiscoveryState | undefined;
+    try {
+      previous = await this.state.get(this.getProviderName());
+    } catch (error) {
+      this.logger.warn(
+        `${this.getProviderName()}: could not read what the last run saw, so this run reads every repository: ${(error as Error).message}`,
+      );
+    }
+    const full =
+      !previous ||
+      previous.fingerprint !== fingerprint ||
+      startedAt - previous.fullRunAt >=
+        (this.config.fullRunIntervalMs ?? DEFAULT_FULL_RUN_INTERVAL_MS);
+    const known = (full ? undefined : previous?.repositories) ?? {};
+    const seen: Record<string, DiscoveredRepository> = {};
+    const toRead = matching.filter(r => {
+      const last = known[r.repositoryPath];
+      if (
+        last?.marker !== undefined &&
+        r.changeMarker !== undefined &&
+        last.marker === r.changeMarker
+      ) {
+        seen[r.repositoryPath] = last;
+        return false;
+      }
+      return true;
+    });
+    const failures: string[] = [];
     let next = 0;
     const worker = async () => {
-      while (next < matching.length) {
-        const name = matching[next++];
-        const target = getMercurialBrowseUrl(this.integration.config, {
-          repositoryPath: name,
-          revision: this.config.revision,
-          path: this.config.catalogPath,
-        });
+      while (next < toRead.length) {
+        const { repositoryPath: name, changeMarker } = toRead[next++];
         try {
-          const { files } = await this.reader.search(target);
-          if (files.length > 0) {
-            targets.push(target);
-          }
+          const { files } = await this.reader.search(this.targetOf(name));
+          seen[name] = { marker: changeMarker, found: files.length > 0 };
         } catch (error) {
-          this.logger.warn(
-            `${this.getProviderName()}: could not look for ${this.config.catalogPath} in '${name || this.integration.config.baseUrl}': ${(error as Error).message}`,
-          );
+          if (
+            error instanceof NotFoundError ||
+            (error as Error)?.name === 'NotFoundError'
+          ) {
+            // no such revision (a repository without changesets): nothing to register
+            seen[name] = { marker: changeMarker, found: false };
+            continue;
+          }
+          // It keeps what the last run saw (even on a full run), and is
+          // read again next run.
+          const last = previous?.repositories[name];
+          seen[name] = { found: last?.found ?? false };
+          failures.push(name);
+          if (failures.length <= NAMED_FAILURES) {
+            this.logger.warn(
+              `${this.getProviderName()}: could not look for ${this.config.catalogPath} in '${name || this.integration.config.baseUrl}', so it keeps what the last run saw: ${(error as Error).message}`,
+            );
+          }
         }
       }
     };
     await Promise.all(
-      Array.from({ length: Math.min(CONCURRENCY, matching.length) }, worker),
+      Array.from(
+        {
+          length: Math.min(
+            this.config.concurrency ?? DEFAULT_CONCURRENCY,
+            toRead.length,
+          ),
+        },
+        worker,
+      ),
     );
-    targets.sort();
+    const repositories: Record<string, DiscoveredRepository> = {};
+    for (const { repositoryPath } of matching) {
+      repositories[repositoryPath] = seen[repositoryPath];
+    }
+    const targets = matching
+      .filter(r => repositories[r.repositoryPath].found)
+      .map(r => this.targetOf(r.repositoryPath))
+      .sort();
     await this.connection.applyMutation({
       type: 'full',
       entities: targets.map(target => {
@@ -289,26 +439,37 @@ export class MercurialDiscoveryEntityProvider implements EntityProvider {
         };
       }),
     });
-    const result = {
-      seen: names.length,
+    try {
+      await this.state.set(this.getProviderName(), {
+        fingerprint,
+        fullRunAt: full ? startedAt : previous!.fullRunAt,
+        repositories,
+      });
+    } catch (error) {
+      this.logger.warn(
+        `${this.getProviderName()}: could not keep what this run saw, so the next run reads these repositories again: ${(error as Error).message}`,
+      );
+    }
+    const result: MercurialDiscoveryResult = {
+      seen: listed.length,
       matched: matching.length,
       registered: targets.length,
+      read: toRead.length,
+      full,
+      failed: failures.length,
     };
     this.logger.info(
-      `${this.getProviderName()}: saw ${result.seen} repositories on ${this.config.host}, ${result.matched} matched, registered ${result.registered} with ${this.config.catalogPath}`,
+      `${this.getProviderName()}: saw ${result.seen} repositories on ${this.config.host}, ${result.matched} matched, registered ${result.registered} with ${this.config.catalogPath}; read ${result.read} (${full ? 'full run' : 'new or changed'}) in ${Date.now() - startedAt} ms${result.failed ? `; ${result.failed} could not be read and kept what the last run saw` : ''}`,
     );
     return result;
   }
 
-  /**
-   * Repository paths as the server lists them (hgweb's index, Heptapod's hg
-   * projects, Kallithea's repositories); `['']` for a single-repository
-   * hgweb server, which has no index.
-   */
-  private async listRepositories(): Promise<string[]> {
-    const listed = await this.hgweb.listRepositories({
-      ...(this.config.group && { group: this.config.group }),
+  /** The URL of the catalog file (or glob) in a repository. */
+  private targetOf(repositoryPath: string): string {
+    return getMercurialBrowseUrl(this.integration.config, {
+      repositoryPath,
+      revision: this.config.revision,
+      path: this.config.catalogPath,
     });
-    return listed.map(r => r.repositoryPath);
   }
 }

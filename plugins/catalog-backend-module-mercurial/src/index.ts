@@ -30,3 +30,8 @@ export type {
   MercurialDiscoveryConfig,
   MercurialDiscoveryResult,
 } from './MercurialDiscoveryEntityProvider';
+export type {
+  DiscoveredRepository,
+  MercurialDiscoveryState,
+  MercurialDiscoveryStateStore,
+} from './discoveryState';

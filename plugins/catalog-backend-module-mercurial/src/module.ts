@@ -42,9 +42,18 @@ export const catalogModuleMercurial = createBackendModule({
         logger: coreServices.logger,
         reader: coreServices.urlReader,
         scheduler: coreServices.scheduler,
+        database: coreServices.database,
         hgweb: mercurialHgwebClientServiceRef,
       },
-      async init({ catalog, config, logger, reader, scheduler, hgweb }) {
+      async init({
+        catalog,
+        config,
+        logger,
+        reader,
+        scheduler,
+        database,
+        hgweb,
+      }) {
         catalog.addProcessor(
           MercurialSourceLocationProcessor.fromConfig(config),
           MercurialTemplateUrlProcessor.fromConfig(config),
@@ -55,6 +64,13 @@ export const catalogModuleMercurial = createBackendModule({
             reader,
             scheduler,
             hgweb,
+            // what each run saw, in the catalog's database: shared by replicas
+            ...(config.has('catalog.providers.mercurial') && {
+              state:
+                await MercurialDiscoveryEntityProvider.databaseStateStore(
+                  database,
+                ),
+            }),
           }),
         );
       },

@@ -79,6 +79,16 @@ export interface MercurialRepositoryListing {
   /** The repository path, as URLs of the flavor write it. */
   repositoryPath: string;
   description?: string;
+  /**
+   * A value that changes whenever the repository may have changed (hgweb's
+   * `lastchange`, Heptapod's `last_activity_at`, Kallithea's
+   * `last_changeset`): discovery re-reads only repositories whose marker is
+   * new. Undefined when the server gives none, or when it cannot be trusted
+   * yet (a change in the same second as the index; within Heptapod's hour
+   * in which it does not update `last_activity_at` again): such a
+   * repository is re-read.
+   */
+  changeMarker?: string;
 }
 
 /**

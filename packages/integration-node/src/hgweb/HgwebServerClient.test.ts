@@ -262,9 +262,11 @@ describe('HgwebServerClient against hg serve', () => {
     expect(
       (await client.listRepositories()).map(r => r.repositoryPath).sort(),
     ).toEqual(['team/app', 'team/empty']);
-    expect(await client.listRepositories({ group: 'team/app' })).toEqual([
-      { repositoryPath: 'team/app' },
-    ]);
+    const inGroup = await client.listRepositories({ group: 'team/app' });
+    expect(inGroup.map(r => r.repositoryPath)).toEqual(['team/app']);
+    // hg serve's lastchange (once the commit's second is over; the exact
+    // rule is tested below)
+    expect(inGroup[0].changeMarker ?? '0').toMatch(/^\d+$/);
     expect(
       await client.waitForNode({
         repositoryPath: 'team/app',
@@ -474,8 +476,8 @@ describe('HgwebServerClient requests', () => {
       statusCode: 502,
       message: expect.stringMatching(/HTTP 500: boom/),
     });
-    // the 500 was retried once
-    expect(server.seen.filter(s => s.url === '/other')).toHaveLength(2);
+    // the 500 was retried twice
+    expect(server.seen.filter(s => s.url === '/other')).toHaveLength(3);
   });
 
   it('refuses an index answer without a list of repositories, rather than reading it as none (discovery would remove every location)', async () => {
@@ -493,13 +495,44 @@ describe('HgwebServerClient requests', () => {
     expect(server.seen.map(s => s.url)).toEqual(['/hg/?style=json']);
   });
 
-  it('retries once after a 5xx answer or a reset connection, and gives up after the second failure', async () => {
-    const hits = new Map<string, number>();
+  it("gives each repository hgweb's lastchange as its change marker, only once the index is served in a later second", async () => {
+    const served = Date.parse('Thu, 03 Dec 2026 12:00:10 GMT') / 1000;
+    const server = await start((_req, res) => {
+      res
+        .writeHead(200, {
+          'Content-Type': 'application/json',
+          Date: new Date(served * 1000).toUTCString(),
+        })
+        .end(
+          JSON.stringify({
+            entries: [
+              { name: 'old', lastchange: [served - 60, 0] },
+              { name: 'last-second', lastchange: [served - 1, -3600] },
+              { name: 'this-second', lastchange: [served, 0] },
+              { name: 'no-date', description: 'unknown' },
+            ],
+          }),
+        );
+    });
+    const { client } = clientFor({ host: server.host, baseUrl: server.url });
+    expect(await client.listRepositories()).toEqual([
+      { repositoryPath: 'old', changeMarker: String(served - 60) },
+      { repositoryPath: 'last-second', changeMarker: String(served - 1) },
+      // a push later in this second would keep it: not trusted yet
+      { repositoryPath: 'this-second' },
+      { repositoryPath: 'no-date' },
+    ]);
+  });
+
+  it('retries twice with a growing backoff after a 5xx answer or a reset connection, and gives up after the third failure', async () => {
+    const hits = new Map<string, number[]>();
     const server = await start((req, res) => {
-      const n = (hits.get(req.url!) ?? 0) + 1;
-      hits.set(req.url!, n);
-      if (req.url === '/cold' && n === 1) {
-        res.writeHead(500).end('cold start');
+      const times = hits.get(req.url!) ?? [];
+      times.push(Date.now());
+      hits.set(req.url!, times);
+      const n = times.length;
+      if (req.url === '/cold' && n < 3) {
+        res.writeHead(n === 1 ? 500 : 502).end('cold start');
       } else if (req.url === '/reset' && n === 1) {
         req.socket.destroy();
       } else if (req.url === '/always-reset') {
@@ -508,8 +541,16 @@ describe('HgwebServerClient requests', () => {
         res.end(`ok ${n}`);
       }
     });
-    const { client } = clientFor({ host: server.host, baseUrl: server.url });
-    expect(await client.getText(`${server.url}/cold`, 'x')).toBe('ok 2');
+    const { client } = clientFor(
+      { host: server.host, baseUrl: server.url },
+      staticCredentials(),
+      100,
+    );
+    expect(await client.getText(`${server.url}/cold`, 'x')).toBe('ok 3');
+    const [t1, t2, t3] = hits.get('/cold')!;
+    // 100-200 ms, then 200-400 ms
+    expect(t2 - t1).toBeGreaterThanOrEqual(95);
+    expect(t3 - t2).toBeGreaterThanOrEqual(195);
     expect(await client.getText(`${server.url}/reset`, 'x')).toBe('ok 2');
     const error = await client
       .getText(`${server.url}/always-reset`, 'x')
@@ -520,7 +561,61 @@ describe('HgwebServerClient requests', () => {
         /^Could not reach the Mercurial server 127\.0\.0\.1:\d+ at http:\/\/127\.0\.0\.1:\d+\/always-reset: /,
       ),
     });
-    expect(hits.get('/always-reset')).toBe(2);
+    expect(hits.get('/always-reset')).toHaveLength(3);
+  });
+
+  it('waits as long as Retry-After says on a 429 or 503, retries a 429 POST too, and fails at once on a wait over a minute', async () => {
+    const hits = new Map<string, number[]>();
+    const server = await start((req, res) => {
+      const times = hits.get(req.url!) ?? [];
+      times.push(Date.now());
+      hits.set(req.url!, times);
+      const n = times.length;
+      if (req.url === '/busy' && n === 1) {
+        res.writeHead(503, { 'Retry-After': '1' }).end('busy');
+      } else if (req.url === '/limited' && n === 1) {
+        res
+          .writeHead(429, {
+            'Retry-After': new Date(Date.now() + 2000).toUTCString(),
+          })
+          .end('slow down');
+      } else if (req.url === '/post' && n === 1) {
+        res.writeHead(429, { 'Retry-After': '0' }).end('slow down');
+      } else if (req.url === '/post500') {
+        res.writeHead(500).end('boom');
+      } else if (req.url === '/later') {
+        res.writeHead(503, { 'Retry-After': '3600' }).end('maintenance');
+      } else {
+        res.end(`ok ${n}`);
+      }
+    });
+    const { client } = clientFor({ host: server.host, baseUrl: server.url });
+    expect(await client.getText(`${server.url}/busy`, 'x')).toBe('ok 2');
+    const [b1, b2] = hits.get('/busy')!;
+    expect(b2 - b1).toBeGreaterThanOrEqual(990);
+    expect(await client.getText(`${server.url}/limited`, 'x')).toBe('ok 2');
+    const [l1, l2] = hits.get('/limited')!;
+    // an HTTP date has whole seconds: at least one second later
+    expect(l2 - l1).toBeGreaterThanOrEqual(990);
+    const post = await client.fetch(`${server.url}/post`, {
+      method: 'POST',
+      json: {},
+    });
+    expect(await post.text()).toBe('ok 2');
+    const post500 = await client.fetch(`${server.url}/post500`, {
+      method: 'POST',
+      json: {},
+    });
+    expect(post500.status).toBe(500);
+    await post500.body?.cancel();
+    expect(hits.get('/post500')).toHaveLength(1);
+    await expect(
+      client.getText(`${server.url}/later`, 'the index'),
+    ).rejects.toMatchObject({
+      name: 'MercurialServerError',
+      message: expect.stringMatching(/HTTP 503/),
+    });
+    expect(hits.get('/later')).toHaveLength(1);
   });
 
   it('names the host, never the credentials, when the server cannot be reached', async () => {
@@ -539,7 +634,7 @@ describe('HgwebServerClient requests', () => {
       /^Could not reach the Mercurial server 127\.0\.0\.1:1 at http:\/\/127\.0\.0\.1:1\/r/,
     );
     expect(error.message).not.toContain('pw-Unreachable-9');
-    expect(root.requestCount).toBe(2);
+    expect(root.requestCount).toBe(3);
   });
 
   it('asks for fresh credentials once when the server refuses the ones it sent with 401', async () => {

@@ -315,7 +315,13 @@ export class HgwebServerClient
     if (this.integration.config.singleRepository) {
       return [{ repositoryPath: '' }];
     }
-    const body = await this.getJson<{ entries?: Array<{ name?: string }> }>(
+    const { body, headers } = await this.getJsonAnswer<{
+      entries?: Array<{
+        name?: string;
+        description?: unknown;
+        lastchange?: unknown;
+      }>;
+    }>(
       `${this.integration.config.baseUrl}/?style=json`,
       `the index of repositories at ${this.integration.config.baseUrl}`,
       options,
@@ -325,17 +331,33 @@ export class HgwebServerClient
         `The Mercurial server ${this.host} answered the index of repositories at ${this.integration.config.baseUrl} without a list of repositories (is it hgweb serving several repositories?)`,
       );
     }
+    // hgweb's lastchange is the changelog's mtime in whole seconds: a push
+    // later in the same second as the index keeps it. Trusted only when the
+    // index was made in a later second (the server's own clock, Date).
+    const served = Date.parse(headers.get('date') ?? '');
+    const servedSecond = Number.isNaN(served)
+      ? Math.floor((Date.now() - 2000) / 1000)
+      : Math.floor(served / 1000);
     const group = options.group?.replace(/^\/+|\/+$/g, '');
     return body.entries
-      .map(e => ({
-        repositoryPath: e?.name?.replace(/^\/+|\/+$/g, '') ?? '',
-        // hgweb says 'unknown' for a repository without web.description
-        ...(typeof (e as any)?.description === 'string' &&
-          (e as any).description &&
-          (e as any).description !== 'unknown' && {
-            description: (e as any).description as string,
-          }),
-      }))
+      .map(e => {
+        const lastchange = Array.isArray(e?.lastchange)
+          ? Number(e.lastchange[0])
+          : NaN;
+        return {
+          repositoryPath: e?.name?.replace(/^\/+|\/+$/g, '') ?? '',
+          // hgweb says 'unknown' for a repository without web.description
+          ...(typeof e?.description === 'string' &&
+            e.description &&
+            e.description !== 'unknown' && {
+              description: e.description,
+            }),
+          ...(Number.isFinite(lastchange) &&
+            Math.floor(lastchange) < servedSecond && {
+              changeMarker: String(lastchange),
+            }),
+        };
+      })
       .filter(
         e =>
           e.repositoryPath &&

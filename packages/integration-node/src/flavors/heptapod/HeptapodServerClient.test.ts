@@ -283,7 +283,14 @@ describe('HeptapodServerClient', () => {
       (await c.listRepositories()).map(r => r.repositoryPath).sort(),
     ).toEqual(['other/tool', 'team/empty', 'team/sub/app']);
     expect(await c.listRepositories({ group: 'team' })).toEqual([
-      { repositoryPath: 'team/sub/app', description: 'The app' },
+      // last_activity_at, trusted when older than GitLab's hour in which it
+      // is not moved again (the commits are of 2024)
+      {
+        repositoryPath: 'team/sub/app',
+        description: 'The app',
+        changeMarker: expect.stringMatching(/^2024-01-01T/),
+      },
+      // created just now: no marker, discovery reads it every run
       { repositoryPath: 'team/empty' },
     ]);
     // without a token, private projects are not there at all

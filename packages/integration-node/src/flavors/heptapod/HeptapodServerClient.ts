@@ -52,6 +52,7 @@ interface HeptapodProject {
   default_branch?: string | null;
   archived?: boolean;
   vcs_type?: string;
+  last_activity_at?: string;
 }
 
 /** A commit of GitLab's commits API; Heptapod adds the hg node as `hg_id`. */
@@ -75,6 +76,12 @@ const API = "Heptapod's API";
 /** How long the branch list that splits URLs is kept. */
 const BRANCHES_TTL_MS = 60_000;
 const PER_PAGE = 100;
+/**
+ * How old `last_activity_at` must be before discovery trusts it: GitLab's
+ * hour without updates (RESET_PROJECT_ACTIVITY_INTERVAL), and 5 minutes for
+ * clocks that differ.
+ */
+const ACTIVITY_SETTLED_MS = 65 * 60_000;
 
 /**
  * The {@link MercurialServerClient} of a Heptapod server (the `heptapod`
@@ -500,10 +507,19 @@ export class HeptapodServerClient
     );
     return projects
       .filter(p => p.vcs_type === 'hg' && !p.archived)
-      .map(p => ({
-        repositoryPath: p.path_with_namespace,
-        ...(p.description && { description: p.description }),
-      }));
+      .map(p => {
+        const activity = Date.parse(p.last_activity_at ?? '');
+        return {
+          repositoryPath: p.path_with_namespace,
+          ...(p.description && { description: p.description }),
+          // GitLab moves last_activity_at at most once an hour
+          // (RESET_PROJECT_ACTIVITY_INTERVAL): a push within the hour after
+          // one that moved it leaves it, so only an older one is trusted.
+          ...(Date.now() - activity > ACTIVITY_SETTLED_MS && {
+            changeMarker: p.last_activity_at,
+          }),
+        };
+      });
   }
 
   /** POSTs to the API; maps GitLab's 400/409 answers too. */

@@ -525,6 +525,13 @@ describe('KallitheaServerClient', () => {
     expect(all.find(r => r.repositoryPath === 'team/app')!.description).toBe(
       'The app',
     );
+    // last_changeset: revision and node, for discovery
+    expect(
+      all.find(r => r.repositoryPath === 'team/app')!.changeMarker,
+    ).toMatch(/^\d+:[0-9a-f]{40}$/);
+    expect(all.find(r => r.repositoryPath === 'empty')!.changeMarker).toBe(
+      `-1:${'0'.repeat(40)}`,
+    );
     expect(
       (await client.listRepositories({ group: 'team' }))
         .map(r => r.repositoryPath)
@@ -561,7 +568,11 @@ describe('KallitheaServerClient', () => {
     ]);
     const listed = await client.listRepositories({ group: 'made' });
     expect(listed).toEqual([
-      { repositoryPath: 'made/deep/repo', description: 'New' },
+      {
+        repositoryPath: 'made/deep/repo',
+        description: 'New',
+        changeMarker: `-1:${'0'.repeat(40)}`,
+      },
     ]);
     // downloads on: an archive of the (empty) repository is not the disabled page
     const res = await fetch(

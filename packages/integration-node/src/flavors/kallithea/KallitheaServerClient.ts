@@ -742,6 +742,10 @@ export class KallitheaServerClient
       .map(r => ({
         repositoryPath: r.repo_name,
         ...(r.description && { description: r.description }),
+        // its newest changeset: any push changes it
+        ...(r.last_changeset?.raw_id && {
+          changeMarker: `${r.last_changeset.revision}:${r.last_changeset.raw_id}`,
+        }),
       }));
   }
 
