@@ -171,6 +171,14 @@ export const hgCommands = {
   },
 
   /**
+   * `hg recover`: rolls back the transaction a killed hg left behind
+   * ("abandoned transaction found"). Exit code 1: there was none.
+   */
+  recover(): HgCommand<void> {
+    return { args: ['recover'], okExitCodes: [0, 1], parse: nothing };
+  },
+
+  /**
    * `hg push [-r REV] [-B BOOKMARK] [--new-branch] [DEST]`. Resolves to
    * `false` when there was nothing to push (exit code 1).
    */

@@ -32,6 +32,7 @@ import {
 } from '@backstage-mercurial/integration';
 import { mockServices } from '@backstage/backend-test-utils';
 import fs from 'fs-extra';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Parser, ReadEntry } from 'tar';
 import { HgCliCache } from './HgCliCache';
@@ -179,6 +180,79 @@ describe('HgCliCache.ensure and credentials', () => {
       expect(s.proxy.requests.filter(r => r.authorization)).toEqual([]);
     } finally {
       await s.cleanup();
+    }
+  });
+});
+
+describe('HgCliCache after a process was killed in the middle', () => {
+  it('removes the half-made clones of stopped processes, keeps those of running ones, and rolls back an abandoned pull', async () => {
+    const server = await startHgServer({
+      repositories: { r: { commits: [{ files: { 'a.txt': 'a\n' } }] } },
+    });
+    const work = await createTempDir('hg-cli-cache-');
+    const sleeper = spawn('sleep', ['60']);
+    try {
+      const integration = new MercurialIntegration({
+        host: server.host,
+        baseUrl: server.baseUrl,
+      });
+      const logger = mockServices.logger.mock();
+      const make = () =>
+        new HgCliCache({
+          cacheDir: path.join(work.path, 'cache'),
+          runner: new HgRunner({ logger }),
+          credentials: recordingCredentials(() => undefined),
+          logger,
+        });
+      const first = make();
+      const dir = first.repositoryDir(integration, 'r');
+      // What killed processes left: a clone cut off (a process gone; an
+      // earlier process with this very pid, as in a container), and one
+      // under way in a running process.
+      const dead = spawn('true');
+      await new Promise(r => dead.once('exit', r));
+      const uuid = '0b7f7a2e-5d8e-4a4c-9f8e-1c2d3e4f5a6b';
+      const gone = `${dir}.tmp-${dead.pid}-deadbeef-${uuid}`;
+      const samePid = `${dir}.tmp-${process.pid}-0badc0de-${uuid}`;
+      const running = `${dir}.tmp-${sleeper.pid}-cafebabe-${uuid}`;
+      for (const leftover of [gone, samePid, running]) {
+        await fs.outputFile(path.join(leftover, '.hg', 'requires'), 'x\n');
+      }
+      const [node] = server.repositories.r.nodes;
+      expect(await first.ensure(integration, 'r', node)).toBe(dir);
+      expect(await fs.pathExists(gone)).toBe(false);
+      expect(await fs.pathExists(samePid)).toBe(false);
+      expect(await fs.pathExists(running)).toBe(true);
+
+      // a pull killed in its transaction leaves hg's journal
+      await fs.writeFile(path.join(dir, '.hg', 'store', 'journal'), '');
+      const next = await runHg(
+        [
+          'commit',
+          '-u',
+          'T <t@example.com>',
+          '-m',
+          'b',
+          '--config',
+          'ui.allowemptycommit=1',
+        ],
+        { cwd: server.repoDir('r') },
+      ).then(() =>
+        runHg(['log', '-r', 'tip', '-T', '{node}'], {
+          cwd: server.repoDir('r'),
+        }),
+      );
+      expect(await make().ensure(integration, 'r', next)).toBe(dir);
+      expect(
+        await runHg(['log', '-r', next, '-T', '{node}'], { cwd: dir }),
+      ).toBe(next);
+      expect(String(logger.warn.mock.calls.at(-1)?.[0])).toMatch(
+        /a transaction a killed process left behind; rolling it back \(hg recover\)/,
+      );
+    } finally {
+      sleeper.kill();
+      await server.stop();
+      await work.remove();
     }
   });
 });

@@ -43,8 +43,30 @@ import { Readable } from 'node:stream';
  * changeset it does not have yet. Pulls of one repository are serialised in
  * this process; hg's own repository lock guards against other processes.
  * Reads (`hg archive`) need no lock: hg's store is append-only.
+ *
+ * A process killed in the middle leaves nothing that breaks the next one:
+ * a half-made clone stays in its temporary directory (named after the
+ * process that made it, and removed by the next process to use the cache
+ * once that one is gone), and a pull cut off leaves hg's abandoned
+ * transaction, which the next pull rolls back (`hg recover`) first.
  */
+/** This process, in the names of its temporary clones (a pid alone repeats in containers). */
+const PROCESS_TAG = `${process.pid}-${randomUUID().slice(0, 8)}`;
+
+/** `<dir>.tmp-<pid>-<tag>-<uuid>` */
+const TEMPORARY_CLONE = /\.tmp-(\d+)-([0-9a-f]{8})-[0-9a-f-]{36}$/;
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class HgCliCache {
+  private leftoversRemoved?: Promise<void>;
   private readonly queues = new Map<string, Promise<unknown>>();
   /**
    * Nodes each clone is known to have: hg's store only grows, so a node seen
@@ -103,11 +125,12 @@ export class HgCliCache {
         this.runRemote(integration, source, command, { cwd, signal });
       if (await fs.pathExists(path.join(dir, '.hg'))) {
         this.options.logger.debug(`Pulling ${source} into the hg cache`);
-        await remote(hgCommands.pull({ source }), dir);
+        await this.pull(dir, source, remote, signal);
       } else {
         this.options.logger.info(`Cloning ${source} into the hg cache`);
         await fs.ensureDir(this.options.cacheDir);
-        const tmp = `${dir}.tmp-${randomUUID()}`;
+        await this.removeLeftovers();
+        const tmp = `${dir}.tmp-${PROCESS_TAG}-${randomUUID()}`;
         try {
           await remote(
             // --stream copies the store as it is (no bundle to build and
@@ -135,7 +158,7 @@ export class HgCliCache {
           return dir;
         }
         // pushed since the clone started
-        await remote(hgCommands.pull({ source }), dir);
+        await this.pull(dir, source, remote, signal);
       }
       if (!(await this.hasNode(dir, node, signal))) {
         throw new NotFoundError(
@@ -177,6 +200,63 @@ export class HgCliCache {
       }
       throw e;
     }
+  }
+
+  /**
+   * `hg pull`; when a killed pull left its transaction behind, rolls it
+   * back (`hg recover`) and pulls again.
+   */
+  private async pull(
+    dir: string,
+    source: string,
+    remote: (command: HgCommand<unknown>, cwd?: string) => Promise<void>,
+    signal?: AbortSignal,
+  ) {
+    try {
+      await remote(hgCommands.pull({ source }), dir);
+    } catch (e) {
+      if (
+        !(e instanceof HgCommandError) ||
+        !/abandoned transaction found/.test(e.stderr)
+      ) {
+        throw e;
+      }
+      this.options.logger.warn(
+        `The hg cache's clone of ${source} has a transaction a killed process left behind; rolling it back (hg recover)`,
+      );
+      await runHgCommand(this.options.runner, hgCommands.recover(), {
+        cwd: dir,
+        signal,
+      });
+      await remote(hgCommands.pull({ source }), dir);
+    }
+  }
+
+  /**
+   * Removes the temporary clones of processes that are gone (killed in the
+   * middle of a clone), once per process; those of running ones stay.
+   */
+  private removeLeftovers(): Promise<void> {
+    this.leftoversRemoved ??= (async () => {
+      const names = await fs.readdir(this.options.cacheDir).catch(() => []);
+      for (const name of names) {
+        const match = TEMPORARY_CLONE.exec(name);
+        if (!match || `${match[1]}-${match[2]}` === PROCESS_TAG) {
+          continue;
+        }
+        const pid = Number(match[1]);
+        // the same pid with another tag is an earlier process (containers
+        // repeat pids)
+        if (pid !== process.pid && isRunning(pid)) {
+          continue;
+        }
+        this.options.logger.info(
+          `Removing a half-made clone a stopped process left in the hg cache: ${name}`,
+        );
+        await fs.remove(path.join(this.options.cacheDir, name));
+      }
+    })();
+    return this.leftoversRemoved;
   }
 
   /**
