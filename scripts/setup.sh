@@ -68,6 +68,38 @@ if ! ssh_ok; then
 fi
 ssh_ok || { echo "The OpenSSH server (/usr/sbin/sshd) and client (ssh, ssh-keygen) are needed" >&2; exit 1; }
 
+# Stops and disables a system service that a package just started: the tests (and the demo with
+# DEMO_DB=postgres) start their own servers on free ports of 127.0.0.1.
+stop_service() { # service names (systemd units without .service)
+  local name
+  for name in "$@"; do
+    if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+      as_root systemctl disable --now "$name.service" >/dev/null 2>&1 || true
+    else
+      as_root service "$name" stop >/dev/null 2>&1 || true
+    fi
+  done
+}
+
+# PostgreSQL and Redis: the tests of a backend on several replicas run a real PostgreSQL and Redis
+# (startPostgres and startRedis of @backstage-mercurial/test-utils), and so does the demo with
+# DEMO_DB=postgres. Only the binaries are wanted.
+pg_ok() { compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null; }
+if ! pg_ok; then
+  log "Installing PostgreSQL"
+  apt_install postgresql
+  # Debian's package makes a cluster (15/main) and starts it on port 5432.
+  stop_service postgresql
+fi
+pg_ok || { echo "PostgreSQL (/usr/lib/postgresql/*/bin/initdb) is needed" >&2; exit 1; }
+if ! command -v redis-server >/dev/null; then
+  log "Installing Redis"
+  apt_install redis-server
+  # Debian's package starts a system-wide redis-server on port 6379.
+  stop_service redis-server
+fi
+command -v redis-server >/dev/null || { echo "Redis (redis-server) is needed" >&2; exit 1; }
+
 # Chromium: the browser test (packages/backend/src/portal.browser.test.ts) drives Debian's chromium
 # with playwright-core (no browser download). The start script does not need it (SETUP_NO_BROWSER=1).
 if [ "${SETUP_NO_BROWSER:-}" != 1 ] && ! [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then

@@ -62,6 +62,10 @@ export type {
   SshTestServer,
   SshTestServerOptions,
 } from './sshServer';
+export { startPostgres } from './postgres';
+export type { PostgresTestServer, PostgresTestServerOptions } from './postgres';
+export { startRedis } from './redis';
+export type { RedisTestServer, RedisTestServerOptions } from './redis';
 export { recordingAuditor } from './auditor';
 export type { RecordedAuditEvent } from './auditor';
 // Helpers of the benchmarks (`yarn bench`): timings, tables, RSS sampling.

@@ -14,7 +14,6 @@
  * limitations under the License.
  */
 
-import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -22,12 +21,16 @@ import path from 'node:path';
 import execa from 'execa';
 import { freePort } from './loopback';
 import { createTempDir } from './tempDir';
+import {
+  spawnWithWatchdog,
+  stopWatched,
+  unrefWatched,
+  Watched,
+} from './watchdog';
 
 /** Where Debian, Ubuntu, Fedora and macOS install the OpenSSH server. */
 const SSHD = '/usr/sbin/sshd';
 const STARTUP_TIMEOUT_MS = 15_000;
-const STOP_GRACE_MS = 2_000;
-const MAX_LOG_CHARS = 16 * 1024;
 /** How often to try another port when the one picked was taken meanwhile. */
 const PORT_ATTEMPTS = 5;
 
@@ -88,134 +91,6 @@ export interface SshTestServer {
    * disconnects. Safe to call twice.
    */
   stop(): Promise<void>;
-}
-
-/**
- * Runs a command under a small Node.js watchdog: the watchdog passes the
- * command's stdout and stderr through, and ends the command (SIGTERM, then
- * SIGKILL) when its own stdin reaches EOF, i.e. when the process that started
- * it is gone however it died, or when it gets SIGTERM, SIGINT or SIGHUP. When
- * it ended the command so, it then removes `removeOnStop` (if given). It exits
- * with the command's exit code. sshd itself, unlike hg serve with its watchdog
- * extension, has no way to notice that its parent died.
- */
-const WATCHDOG = `
-const { spawn } = require('node:child_process');
-const { rmSync } = require('node:fs');
-const { command, args, removeOnStop } = JSON.parse(process.argv[1]);
-const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  child.kill('SIGTERM');
-  setTimeout(() => child.kill('SIGKILL'), ${STOP_GRACE_MS}).unref();
-};
-child.on('error', error => {
-  process.stderr.write('Could not start ' + command + ': ' + error.message + '\\n');
-  process.exit(127);
-});
-child.on('exit', code => {
-  if (stopping && removeOnStop) {
-    try {
-      rmSync(removeOnStop, { recursive: true, force: true });
-    } catch {}
-  }
-  process.exit(code === null ? 128 : code);
-});
-process.stdin.on('end', stop);
-process.stdin.on('error', stop);
-process.stdin.resume();
-for (const name of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(name, stop);
-`;
-
-/** A child started under the watchdog. */
-interface Watched {
-  proc: ChildProcessWithoutNullStreams;
-  /** Resolves when the watchdog has exited (or failed to start). */
-  exited: Promise<void>;
-  /** How it ended, once it has. */
-  exit(): string | undefined;
-  /** What it wrote to stdout and stderr, the last 16 KiB. */
-  output(): string;
-}
-
-/** Starts `command args` under the watchdog (see {@link WATCHDOG}). */
-function spawnWithWatchdog(
-  command: string,
-  args: string[],
-  removeOnStop?: string,
-): Watched {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    // Test runners put their own hooks in NODE_OPTIONS: not for the watchdog.
-    if (value !== undefined && key !== 'NODE_OPTIONS') {
-      env[key] = value;
-    }
-  }
-  const proc = spawn(
-    process.execPath,
-    ['-e', WATCHDOG, JSON.stringify({ command, args, removeOnStop })],
-    {
-      env,
-      // stdin stays an open pipe: its EOF tells the watchdog that we are
-      // gone. Not detached, so it also gets the signals of our process group.
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: false,
-      windowsHide: true,
-    },
-  );
-  let exitDescription: string | undefined;
-  const exited = new Promise<void>(resolve => {
-    proc.once('exit', (code, signal) => {
-      exitDescription = signal ? `signal ${signal}` : `exit code ${code}`;
-      resolve();
-    });
-    proc.once('error', error => {
-      exitDescription ??= `error ${error.message}`;
-      resolve();
-    });
-  });
-  let log = '';
-  const keep = (chunk: string) => {
-    log = (log + chunk).slice(-MAX_LOG_CHARS);
-  };
-  proc.stdout.setEncoding('utf8');
-  proc.stderr.setEncoding('utf8');
-  proc.stdout.on('data', keep);
-  proc.stderr.on('data', keep);
-  proc.stdin.on('error', () => {});
-  return { proc, exited, exit: () => exitDescription, output: () => log };
-}
-
-/**
- * Ends a watched child: closes the watchdog's stdin (it then stops the
- * command), SIGTERM and SIGKILL to the watchdog if that does not do, and
- * resolves once it has exited.
- */
-async function stopWatched(watched: Watched): Promise<void> {
-  const { proc, exited } = watched;
-  if (watched.exit() === undefined) {
-    // Keep the event loop alive until the exit is seen.
-    proc.ref();
-    proc.stdin.end();
-    const term = setTimeout(() => {
-      if (watched.exit() === undefined) {
-        proc.kill('SIGTERM');
-      }
-    }, STOP_GRACE_MS);
-    const kill = setTimeout(() => {
-      if (watched.exit() === undefined) {
-        proc.kill('SIGKILL');
-      }
-    }, 3 * STOP_GRACE_MS);
-    await exited;
-    clearTimeout(term);
-    clearTimeout(kill);
-  }
-  proc.stdin.destroy();
-  proc.stdout.destroy();
-  proc.stderr.destroy();
 }
 
 /** Runs an OpenSSH tool, with a clear error when it is not installed. */
@@ -459,7 +334,9 @@ export async function startSshServer(
       await fs.writeFile(configPath, buildSshdConfig(dir, port), {
         mode: 0o600,
       });
-      watched = spawnWithWatchdog(SSHD, ['-D', '-e', '-f', configPath], dir);
+      watched = spawnWithWatchdog(SSHD, ['-D', '-e', '-f', configPath], {
+        removeOnStop: dir,
+      });
       const started = await waitForSshd(watched, port);
       if (started === 'ready') {
         break;
@@ -480,14 +357,7 @@ export async function startSshServer(
     // A forgotten server must not keep the test process alive; when that
     // process exits, the watchdog stops sshd.
     const running = watched;
-    running.proc.unref();
-    for (const stream of [
-      running.proc.stdin,
-      running.proc.stdout,
-      running.proc.stderr,
-    ]) {
-      (stream as Partial<Pick<net.Socket, 'unref'>>).unref?.();
-    }
+    unrefWatched(running);
 
     const user = os.userInfo().username;
     let stopping: Promise<void> | undefined;
