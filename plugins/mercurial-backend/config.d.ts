@@ -52,6 +52,10 @@ export interface Config {
      * The timeout of each request to a Mercurial server, the wait for a
      * free slot of the host's concurrency limit and the one retry
      * included. Default 30 seconds.
+     *
+     * Also how long a replica's claim of a cache load (renewed while it
+     * loads) lasts: how long a replica that died while loading keeps the
+     * others waiting, at most.
      */
     requestTimeout?: HumanDuration | string;
   };

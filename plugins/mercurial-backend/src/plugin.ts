@@ -22,6 +22,7 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { MercurialIntegrations } from '@backstage-mercurial/integration';
 import { mercurialHgwebClientServiceRef } from '@backstage-mercurial/integration-node';
 import { mercurialPermissions } from '@backstage-mercurial/plugin-mercurial-common';
+import { HistoryLoadClaims } from './service/claims';
 import { MercurialHistoryService } from './service/MercurialHistoryService';
 import { MercurialRepositories } from './service/repositories';
 import { createRouter } from './service/router';
@@ -46,6 +47,7 @@ export const mercurialPlugin = createBackendPlugin({
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         cache: coreServices.cache,
+        database: coreServices.database,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
         catalog: catalogServiceRef,
@@ -60,6 +62,7 @@ export const mercurialPlugin = createBackendPlugin({
         config,
         logger,
         cache,
+        database,
         httpAuth,
         httpRouter,
         catalog,
@@ -71,9 +74,13 @@ export const mercurialPlugin = createBackendPlugin({
         userInfo,
       }) {
         permissionsRegistry.addPermissions(mercurialPermissions);
+        // Migrates the plugin's database (a table of load claims), so that
+        // replicas sharing it and the cache service load a miss once.
+        const claims = await HistoryLoadClaims.create({ database });
         const service = MercurialHistoryService.fromConfig(config, {
           logger,
           cache,
+          claims,
           catalog,
           hgweb,
           permissions,

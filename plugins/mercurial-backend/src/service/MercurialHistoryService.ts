@@ -43,6 +43,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { Request } from 'express';
 import { isRefusal, toRouteError } from '../lib/errors';
 import { HistoryCache } from './cache';
+import { HistoryLoadClaims } from './claims';
 import { getCommits } from './commits';
 import { getContributors } from './contributors';
 import { HeadChecks } from './headCheck';
@@ -82,6 +83,12 @@ export type {
 export interface MercurialHistoryServiceDeps {
   logger: LoggerService;
   cache: CacheService;
+  /**
+   * Claims of cache loads in the plugin's database: with them a miss is
+   * loaded once across the backend replicas that share the cache service
+   * and the database; without them, once per replica.
+   */
+  claims?: HistoryLoadClaims;
   catalog: CatalogService;
   /** The pack's shared hgweb client (`mercurialHgwebClientServiceRef`). */
   hgweb: MercurialHgwebClient;
@@ -125,8 +132,10 @@ export interface HistoryCall {
  * lookup of the revision and of tip, heads, bookmarks), which is itself
  * reused for `cache.headCheckTtl`; the data requests behind an answer are
  * made once per repository state and kept in the cache service. Concurrent
- * identical requests share one head check and one data fetch. A refusal of
- * the integration's credentials is a 502, not the caller's 401/403.
+ * identical requests share one head check and one data fetch; the data
+ * fetch also across backend replicas, when `claims` are given (the plugin's
+ * database) and the cache service is shared. A refusal of the integration's
+ * credentials is a 502, not the caller's 401/403.
  *
  * With `readAs: caller` on the source's integration, the head check is made
  * per person with their credentials and doubles as their access check
@@ -159,7 +168,12 @@ export class MercurialHistoryService {
       headCheckTtlMs: settings.headCheckTtlMs,
       timeoutMs: settings.requestTimeoutMs,
     });
-    this.cache = new HistoryCache(deps, { ttlMs: settings.cacheTtlMs });
+    this.cache = new HistoryCache(deps, {
+      ttlMs: settings.cacheTtlMs,
+      // A load is a few requests, each within requestTimeout; its claim is
+      // renewed while it runs, and lapses this long after its replica died.
+      claimTtlMs: settings.requestTimeoutMs,
+    });
   }
 
   /**
