@@ -14,12 +14,12 @@
  * limitations under the License.
  */
 
-import { ChildProcess, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
   createTempDir,
   eventually,
+  freePort,
   HgServeRequest,
   HgTestServer,
   PostgresTestServer,
@@ -29,24 +29,17 @@ import {
   startPostgres,
   startRedis,
 } from '@backstage-mercurial/test-utils';
-import { stringify as stringifyYaml } from 'yaml';
 import { buildDemoRepositories } from '../scripts/demo-repos';
+import {
+  killReplica,
+  Replica,
+  startReplica,
+  stopReplica,
+} from './__testUtils__/replicas';
 
 jest.setTimeout(600_000);
 
-const BACKEND_DIR = path.resolve(__dirname, '..');
 const DISCOVERY_SECONDS = 5;
-
-/** One replica: the example backend (src/index.ts) in a process of its own. */
-interface Replica {
-  name: string;
-  url: string;
-  workDir: string;
-  /** Every line it logged, with when it arrived. */
-  lines: Array<{ at: number; text: string }>;
-  proc: ChildProcess;
-  exited: Promise<void>;
-}
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
@@ -67,6 +60,7 @@ describe('two replicas of the example backend on PostgreSQL and Redis', () => {
   /** A server without archives: the URL reader reads it with hg clones. */
   let cli: HgTestServer;
   const replicas: Replica[] = [];
+  const ports: number[] = [];
 
   function configOf(name: string, port: number) {
     return {
@@ -95,9 +89,10 @@ describe('two replicas of the example backend on PostgreSQL and Redis', () => {
           mercurial: {
             demo: {
               host: hg.host,
+              // (merged into app-config.yaml's { minutes: 1 }: minutes 0)
               schedule: {
-                frequency: { seconds: DISCOVERY_SECONDS },
-                timeout: { seconds: 60 },
+                frequency: { minutes: 0, seconds: DISCOVERY_SECONDS },
+                timeout: { minutes: 1 },
               },
             },
           },
@@ -112,114 +107,18 @@ describe('two replicas of the example backend on PostgreSQL and Redis', () => {
     };
   }
 
-  async function startReplica(name: string, port: number): Promise<Replica> {
-    const configFile = path.join(work.path, `${name}.yaml`);
-    await fs.mkdir(path.join(work.path, name, 'work'), { recursive: true });
-    await fs.writeFile(configFile, stringifyYaml(configOf(name, port)));
-    const proc = spawn(
-      process.execPath,
-      [
-        '-r',
-        require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-        'src/index.ts',
-        '--config',
-        'app-config.yaml',
-        '--config',
-        'app-config.postgres.yaml',
-        '--config',
-        configFile,
-      ],
-      {
-        cwd: BACKEND_DIR,
-        env: {
-          ...process.env,
-          NODE_ENV: 'development',
-          HG_DEMO_PORT: String(hg.port),
-          HG_DEMO_ROOT: hg.root,
-          DEMO_PG_HOST: postgres.host,
-          DEMO_PG_PORT: String(postgres.port),
-          DEMO_PG_USER: postgres.user,
-          DEMO_PG_PASSWORD: postgres.password,
-          DEMO_REDIS_URL: redis.url,
-        },
-        // its own process group: a kill reaches its hg commands too
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    const lines: Replica['lines'] = [];
-    for (const stream of [proc.stdout!, proc.stderr!]) {
-      let partial = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        const parts = (partial + chunk).split('\n');
-        partial = parts.pop()!;
-        for (const text of parts) {
-          lines.push({ at: Date.now(), text });
-        }
-        if (process.env.REPLICAS_LOG_DIR) {
-          void fs.appendFile(
-            path.join(process.env.REPLICAS_LOG_DIR, `${name}.log`),
-            parts.map(t => `${t}\n`).join(''),
-          );
-        }
-      });
-    }
-    const exited = new Promise<void>(resolve =>
-      proc.once('exit', () => resolve()),
-    );
-    const replica = {
+  const startOne = (name: string, port: number) =>
+    startReplica({
       name,
-      url: `http://localhost:${port}`,
-      workDir: path.join(work.path, name, 'work'),
-      lines,
-      proc,
-      exited,
-    };
-    let gone = false;
-    exited.then(() => {
-      gone = true;
+      port,
+      dir: work.path,
+      config: configOf(name, port),
+      postgres,
+      redis,
+      env: { HG_DEMO_PORT: String(hg.port), HG_DEMO_ROOT: hg.root },
     });
-    await eventually(
-      `${name} ready`,
-      async () => {
-        if (gone) {
-          throw new Error(
-            `${name} exited:\n${lines
-              .slice(-40)
-              .map(l => l.text)
-              .join('\n')}`,
-          );
-        }
-        const res = await fetch(
-          `${replica.url}/.backstage/health/v1/readiness`,
-        ).catch(() => undefined);
-        return res?.status === 200;
-      },
-      { timeoutMs: 240_000 },
-    );
-    return replica;
-  }
-
-  async function kill(replica: Replica) {
-    try {
-      process.kill(-replica.proc.pid!, 'SIGKILL');
-    } catch {
-      // gone already
-    }
-    await replica.exited;
-  }
-
-  async function stop(replica: Replica) {
-    try {
-      process.kill(-replica.proc.pid!, 'SIGTERM');
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => kill(replica), 20_000);
-    await replica.exited;
-    clearTimeout(timer);
-  }
+  const kill = killReplica;
+  const stop = stopReplica;
 
   const get = async (replica: Replica, route: string, init?: RequestInit) =>
     fetch(`${replica.url}${route}`, init);
@@ -282,8 +181,9 @@ describe('two replicas of the example backend on PostgreSQL and Redis', () => {
       },
     });
     // one after the other: the first creates the plugins' databases
-    replicas.push(await startReplica('r1', 7111));
-    replicas.push(await startReplica('r2', 7112));
+    ports.push(await freePort(), await freePort());
+    replicas.push(await startOne('r1', ports[0]));
+    replicas.push(await startOne('r2', ports[1]));
   });
 
   afterAll(async () => {
@@ -432,7 +332,7 @@ describe('two replicas of the example backend on PostgreSQL and Redis', () => {
     await pending;
     expect(await fs.readdir(cacheDir)).toContain(leftover);
 
-    r1 = await startReplica('r1', 7111);
+    r1 = await startOne('r1', ports[0]);
     replicas[0] = r1;
     const [a, b] = await Promise.all(replicas.map(r => sync(r, 'cli-docs')));
     for (const events of [a, b]) {
