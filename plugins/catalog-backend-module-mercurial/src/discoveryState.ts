@@ -18,7 +18,6 @@ import {
   DatabaseService,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
-import type { Knex } from 'knex';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -76,6 +75,9 @@ export class MemoryDiscoveryStateStore implements MercurialDiscoveryStateStore {
 }
 
 const TABLE = 'mercurial_discovery_state';
+
+/** The database service's knex client (no import of knex of our own). */
+type Knex = Awaited<ReturnType<DatabaseService['getClient']>>;
 
 /**
  * In the catalog's database (table `mercurial_discovery_state`, with
