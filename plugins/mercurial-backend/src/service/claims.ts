@@ -18,7 +18,7 @@ import {
   DatabaseService,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
-import { Knex } from 'knex';
+import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 
