@@ -29,7 +29,7 @@ import {
 } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { NotAllowedError } from '@backstage/errors';
-import { Knex } from 'knex';
+import type { Knex } from 'knex';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HistoryCache, HistoryCacheOptions, historyCacheKey } from './cache';
 import { HistoryLoadClaims, LOAD_CLAIMS_TABLE } from './claims';

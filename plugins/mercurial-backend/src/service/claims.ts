@@ -18,9 +18,11 @@ import {
   DatabaseService,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
-import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+
+/** The database service's knex client (no import of knex of our own). */
+type Knex = Awaited<ReturnType<DatabaseService['getClient']>>;
 
 /** The table of `migrations/`. */
 export const LOAD_CLAIMS_TABLE = 'mercurial_history__load_claims';
