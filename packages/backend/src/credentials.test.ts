@@ -21,8 +21,6 @@ import { promisify } from 'node:util';
 import {
   coreServices,
   createBackendModule,
-  createServiceFactory,
-  RootLoggerService,
   UrlReaderService,
 } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
@@ -39,6 +37,7 @@ import {
 } from '@backstage-mercurial/test-utils';
 import { buildDemoRepositories } from '../scripts/demo-repos';
 import { backendFeatures } from './features';
+import { recordingRootLogger } from './__testUtils__/logger';
 
 // The example backend with each credential source, against a real hg serve
 // behind a front that accepts only valid tokens: the catalog, the URL
@@ -50,27 +49,7 @@ jest.setTimeout(240_000);
 const run = promisify(execFile);
 
 /** Every message and meta field the backend logs. */
-const logged: string[] = [];
-class RecordingLogger implements RootLoggerService {
-  private record(message: string, meta?: unknown) {
-    logged.push(`${message} ${meta ? JSON.stringify(meta) : ''}`);
-  }
-  error(message: string, meta?: unknown) {
-    this.record(message, meta);
-  }
-  warn(message: string, meta?: unknown) {
-    this.record(message, meta);
-  }
-  info(message: string, meta?: unknown) {
-    this.record(message, meta);
-  }
-  debug(message: string, meta?: unknown) {
-    this.record(message, meta);
-  }
-  child(): RecordingLogger {
-    return this;
-  }
-}
+const { logged, factory: recordingLoggerFactory } = recordingRootLogger();
 
 /** The command lines of every process, sampled while `task` runs. */
 async function sampleProcesses<T>(
@@ -189,11 +168,7 @@ process.stdin.on('end', () => {
           ...backendFeatures,
           // The permission backend needs on-behalf-of tokens with an actor.
           mockAuthWithActorsFactory(),
-          createServiceFactory({
-            service: coreServices.rootLogger,
-            deps: {},
-            factory: () => new RecordingLogger(),
-          }),
+          recordingLoggerFactory,
           createBackendModule({
             pluginId: 'catalog',
             moduleId: 'test-url-reader-probe',

@@ -29,9 +29,11 @@ import {
   coreServices,
   createBackendModule,
   SchedulerService,
+  ServiceFactory,
 } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
+  mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
@@ -44,6 +46,7 @@ import {
 } from '@backstage-mercurial/test-utils';
 import { stringify as stringifyYaml } from 'yaml';
 import { backendFeatures } from './features';
+import { recordingRootLogger } from './__testUtils__/logger';
 import { FLAVOR_SERVERS, FlavorServer } from './__testUtils__/flavorServers';
 
 jest.setTimeout(240_000);
@@ -174,6 +177,13 @@ describe.each(FLAVOR_SERVERS.map(f => [f.flavor, f] as const))(
     let tempDir: { path: string; remove(): Promise<void> };
     let server: FlavorServer;
     let backendUrl: string;
+    const logs = recordingRootLogger();
+    // A scheduler of this backend's own: startTestBackend's default is one
+    // mock for every backend of the file, where the three backends' task
+    // (one provider id) would replace each other's.
+    const scheduler = mockServices.scheduler() as ReturnType<
+      typeof mockServices.scheduler
+    > & { factory(): ServiceFactory };
     let serviceNodes: string[];
 
     const get = (urlPath: string, init?: RequestInit) =>
@@ -259,6 +269,8 @@ describe.each(FLAVOR_SERVERS.map(f => [f.flavor, f] as const))(
           ...backendFeatures,
           mockAuthWithActorsFactory(),
           catalogSchedulerProbe,
+          scheduler.factory(),
+          logs.factory,
           rootConfigServiceFactory({
             argv: ['--config', config],
             watch: false,
@@ -475,9 +487,22 @@ describe.each(FLAVOR_SERVERS.map(f => [f.flavor, f] as const))(
       await entityByName('component', 'flavored-service');
       const before = await get('/api/catalog/entities?filter=kind=location');
       const count = ((await before.json()) as Entity[]).length;
+      const runs = () =>
+        logs.logged.filter(l =>
+          l.startsWith('MercurialDiscoveryEntityProvider:flavored: saw'),
+        );
+      const seen = runs().length;
       await catalogScheduler!.triggerTask(
         'MercurialDiscoveryEntityProvider:flavored:refresh',
       );
+      // not every repository is read again: those whose change marker
+      // (lastchange, last_activity_at, last_changeset) did not move keep
+      // their locations unread
+      const [run] = runs().slice(seen);
+      const [, matched, read] =
+        / (\d+) matched, .*; read (\d+) \(new or changed\)/.exec(run)!;
+      expect(Number(read)).toBeGreaterThanOrEqual(1);
+      expect(Number(read)).toBeLessThan(Number(matched));
       // the repository made by the scaffolder is found too
       await entityByName('component', 'made-from-skeleton');
       const after = await get('/api/catalog/entities?filter=kind=location');
