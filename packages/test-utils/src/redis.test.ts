@@ -14,45 +14,20 @@
  * limitations under the License.
  */
 
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import KeyvRedis from '@keyv/redis';
 import { createTempDir, RedisTestServer, startRedis } from './index';
+import {
+  accepts,
+  exists,
+  startInProcessThenKill,
+  waitUntilClosed,
+} from './__testUtils__/processChecks';
 
 jest.setTimeout(30_000);
-
-/** Whether a TCP connection to the port is accepted. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise(resolve => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-async function waitUntilClosed(port: number, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (await accepts(port)) {
-    if (Date.now() > deadline) {
-      return false;
-    }
-    await new Promise(resolve => setTimeout(resolve, 100));
-  }
-  return true;
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.stat(file).then(
-    () => true,
-    () => false,
-  );
-}
 
 /**
  * Whether `reply` is a whole RESP reply: a simple string, error or integer
@@ -226,53 +201,16 @@ describe('startRedis', () => {
   });
 
   it('does not outlive a test process that dies without stopping it', async () => {
-    // A separate Node.js process (with the TypeScript transform Backstage's
-    // CLI uses for node) starts a server, reports it, and is killed.
-    const script = `
-      require(${JSON.stringify(path.join(__dirname, 'redis.ts'))})
-        .startRedis()
-        .then(s => console.log(JSON.stringify({ port: s.port, dir: s.dir })));
-      setInterval(() => {}, 1000);
-    `;
-    const child = spawn(
-      process.execPath,
-      [
-        '--require',
-        require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-        '-e',
-        script,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+    const started = await startInProcessThenKill(
+      path.join(__dirname, 'redis.ts'),
+      'startRedis()',
     );
-    let stderr = '';
-    child.stderr.on('data', chunk => {
-      stderr += chunk;
-    });
-    const started = await new Promise<{ port: number; dir: string }>(
-      (resolve, reject) => {
-        let stdout = '';
-        child.stdout.on('data', chunk => {
-          stdout += chunk;
-          const line = /\{"port":\d+,"dir":"[^"]+"\}/.exec(stdout);
-          if (line) {
-            resolve(JSON.parse(line[0]));
-          }
-        });
-        child.once('exit', () =>
-          reject(new Error(`the child exited before reporting: ${stderr}`)),
-        );
-      },
-    );
-    expect(await accepts(started.port)).toBe(true);
-    const exited = new Promise(resolve => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
     expect(await waitUntilClosed(started.port, 10_000)).toBe(true);
     // The watchdog removes the temp directory once redis-server has exited.
     const deadline = Date.now() + 5_000;
-    while ((await exists(started.dir)) && Date.now() < deadline) {
+    while ((await exists(started.dir!)) && Date.now() < deadline) {
       await new Promise(resolve => setTimeout(resolve, 100));
     }
-    expect(await exists(started.dir)).toBe(false);
+    expect(await exists(started.dir!)).toBe(false);
   });
 });

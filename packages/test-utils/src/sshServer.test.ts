@@ -14,9 +14,7 @@
  * limitations under the License.
  */
 
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import execa from 'execa';
@@ -29,31 +27,13 @@ import {
   SshTestServer,
   startSshServer,
 } from './index';
+import {
+  accepts,
+  startInProcessThenKill,
+  waitUntilClosed,
+} from './__testUtils__/processChecks';
 
 jest.setTimeout(30_000);
-
-/** Whether a TCP connection to the port is accepted. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise(resolve => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-async function waitUntilClosed(port: number, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (await accepts(port)) {
-    if (Date.now() > deadline) {
-      return false;
-    }
-    await new Promise(resolve => setTimeout(resolve, 100));
-  }
-  return true;
-}
 
 describe('generateSshKeyPair', () => {
   it('writes an ed25519 key pair without a passphrase', async () => {
@@ -276,45 +256,10 @@ describe('startSshServer', () => {
   });
 
   it('does not outlive a test process that dies without stopping it', async () => {
-    // A separate Node.js process (with the TypeScript transform Backstage's
-    // CLI uses for node) starts a server, reports it, and is killed.
-    const script = `
-      require(${JSON.stringify(path.join(__dirname, 'sshServer.ts'))})
-        .startSshServer({ authorizedKeys: [] })
-        .then(s => console.log(JSON.stringify({ port: s.port })));
-      setInterval(() => {}, 1000);
-    `;
-    const child = spawn(
-      process.execPath,
-      [
-        '--require',
-        require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-        '-e',
-        script,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+    const started = await startInProcessThenKill(
+      path.join(__dirname, 'sshServer.ts'),
+      'startSshServer({ authorizedKeys: [] })',
     );
-    let stderr = '';
-    child.stderr.on('data', chunk => {
-      stderr += chunk;
-    });
-    const port = await new Promise<number>((resolve, reject) => {
-      let stdout = '';
-      child.stdout.on('data', chunk => {
-        stdout += chunk;
-        const line = /\{"port":\d+\}/.exec(stdout);
-        if (line) {
-          resolve(JSON.parse(line[0]).port);
-        }
-      });
-      child.once('exit', () =>
-        reject(new Error(`the child exited before reporting: ${stderr}`)),
-      );
-    });
-    expect(await accepts(port)).toBe(true);
-    const exited = new Promise(resolve => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-    expect(await waitUntilClosed(port, 10_000)).toBe(true);
+    expect(await waitUntilClosed(started.port, 10_000)).toBe(true);
   });
 });
