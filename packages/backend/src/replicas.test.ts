@@ -20,7 +20,7 @@ import {
   createTempDir,
   eventually,
   freePort,
-  HgServeRequest,
+  HgwebAccessLogEntry,
   HgTestServer,
   PostgresTestServer,
   RedisTestServer,
@@ -273,7 +273,7 @@ describe('two replicas of the example backend on PostgreSQL and Redis', () => {
       );
       return {
         result,
-        dataFetches: requests.filter((r: HgServeRequest) =>
+        dataFetches: requests.filter((r: HgwebAccessLogEntry) =>
           r.path.includes('json-log'),
         ).length,
       };
@@ -295,7 +295,7 @@ describe('two replicas of the example backend on PostgreSQL and Redis', () => {
 
   it('builds TechDocs of an entity once, and both replicas serve it', async () => {
     const [r1, r2] = replicas;
-    const archives = (requests: HgServeRequest[]) =>
+    const archives = (requests: HgwebAccessLogEntry[]) =>
       requests.filter(r => r.path.includes('/archive/')).length;
     const built = await requestsDuring(hg, () => sync(r1, 'hg-demo-service'));
     expect(built.result).toMatch(/event: finish\ndata: \{"updated":true\}/);

@@ -30,11 +30,7 @@ export type {
   HgRepositorySpec,
 } from './repository';
 export { startHgServer } from './server';
-export type {
-  HgServeRequest,
-  HgTestServer,
-  HgTestServerOptions,
-} from './server';
+export type { HgTestServer, HgTestServerOptions } from './server';
 export { createTempDir } from './tempDir';
 export { eventually } from './eventually';
 export { freePort } from './loopback';

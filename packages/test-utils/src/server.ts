@@ -26,6 +26,7 @@ import {
   HgRepositorySpec,
 } from './repository';
 import { createTempDir } from './tempDir';
+import type { HgwebAccessLogEntry } from './wsgiServer';
 
 /**
  * Options for {@link startHgServer}.
@@ -71,18 +72,6 @@ export interface HgTestServerOptions {
   singleRepository?: string;
 }
 
-/**
- * One line of hg serve's access log.
- *
- * @public
- */
-export interface HgServeRequest {
-  method: string;
-  /** The path with its query, as sent: `/team/app/raw-file/default/x`, `/?style=json`. */
-  path: string;
-  status: number;
-}
-
 /** `127.0.0.1 - - [03/Dec/2026 11:47:18] "GET /x HTTP/1.1" 200 -` */
 const ACCESS_LOG_LINE = /\] "([A-Z]+) (\S+) HTTP\/[\d.]+" (\d{3}) /;
 
@@ -117,8 +106,10 @@ export interface HgTestServer {
   /**
    * Every request hg serve's access log has recorded since it started (the
    * start-up probe included), oldest first: what a client cost the server.
+   * The same entries as hgweb under WSGI gives (its path as hg serve logs
+   * it, without a user).
    */
-  requests(): HgServeRequest[];
+  requests(): HgwebAccessLogEntry[];
   /**
    * Creates a repository below the root while the server runs; it is served
    * (and listed in the index) at once.
@@ -352,7 +343,7 @@ export async function startHgServer(
     proc.stdout.setEncoding('utf8');
     proc.stderr.setEncoding('utf8');
     // Always drain both pipes (hg serve writes its access log to stdout).
-    const requests: HgServeRequest[] = [];
+    const requests: HgwebAccessLogEntry[] = [];
     let partial = '';
     proc.stdout.on('data', (chunk: string) => {
       stdout = keep(stdout + chunk);
@@ -361,9 +352,11 @@ export async function startHgServer(
       for (const line of lines) {
         const match = ACCESS_LOG_LINE.exec(line);
         if (match) {
+          const [requestPath, ...query] = match[2].split('?');
           requests.push({
             method: match[1],
-            path: match[2],
+            path: requestPath,
+            query: query.join('?'),
             status: Number(match[3]),
           });
         }

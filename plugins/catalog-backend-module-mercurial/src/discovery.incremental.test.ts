@@ -105,8 +105,11 @@ describe('MercurialDiscoveryEntityProvider, run after run', () => {
     const requests = server.requests().slice(before);
     return {
       result,
-      index: requests.filter(r => r.path === '/?style=json').length,
-      reads: requests.filter(r => r.path !== '/?style=json'),
+      index: requests.filter(r => r.path === '/' && r.query === 'style=json')
+        .length,
+      reads: requests.filter(
+        r => !(r.path === '/' && r.query === 'style=json'),
+      ),
     };
   }
 
@@ -209,7 +212,7 @@ describe('MercurialDiscoveryEntityProvider, run after run', () => {
       failed: 0,
     });
     const touched = new Set(
-      run.reads.map(r => r.path.split('?')[0].split('/').slice(1, 3).join('/')),
+      run.reads.map(r => r.path.split('/').slice(1, 3).join('/')),
     );
     expect([...touched].sort()).toEqual(['team/a', 'team/c', 'team/f']);
     // at most two requests per repository read (a look-up and the file)
